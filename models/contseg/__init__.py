@@ -1,0 +1,1 @@
+"""contseg: training, evaluation and export of continual organ/tumour segmentation models, and the CT phantom."""
