@@ -56,7 +56,11 @@ const parseNodeTest = (output: string, exitCode: number): Counts => {
 const parsePytest = (output: string, exitCode: number): Counts => {
   const summary = [...output.matchAll(/^=+ (.*) in [\d.]+s.* =+$/gm)].at(-1)?.[1] ?? '';
   const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
-  const counts = { passed: count('passed'), failed: count('failed') + count('error'), skipped: count('skipped') };
+  const counts = {
+    passed: count('passed'),
+    failed: count('failed') + count('error'),
+    skipped: count('skipped'),
+  };
   if (counts.passed + counts.failed === 0 || (exitCode !== 0 && counts.failed === 0)) counts.failed += 1;
   return counts;
 };
@@ -64,15 +68,21 @@ const parsePytest = (output: string, exitCode: number): Counts => {
 const parseCheck = (_output: string, exitCode: number): Counts =>
   exitCode === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
 
-const nodeTest = (dir: string, concurrency: number): string[] => [
-  process.execPath,
-  '--import',
-  'tsx',
-  '--test',
-  '--test-reporter=spec',
-  `--test-concurrency=${concurrency}`,
-  ...findFiles(dir, '.test.ts'),
-];
+/** node's runner given no files would search the whole tree: a suite without test files fails instead. */
+function nodeTest(dir: string, concurrency: number): string[] {
+  const files = findFiles(dir, '.test.ts');
+  if (!files.length)
+    return [process.execPath, '-e', `console.error('no test files under ${dir}'); process.exit(1)`];
+  return [
+    process.execPath,
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${concurrency}`,
+    ...files,
+  ];
+}
 
 const suites: Suite[] = [
   { name: 'typecheck', command: ['npx', 'tsc', '-p', 'tsconfig.json', '--noEmit'], parse: parseCheck },
@@ -123,7 +133,9 @@ for (const suite of selected) {
   totals.failed += counts.failed;
   totals.skipped += counts.skipped;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  lines.push(`${suite.name.padEnd(12)} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${seconds} s)`);
+  lines.push(
+    `${suite.name.padEnd(12)} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${seconds} s)`,
+  );
 }
 console.log('\n=== summary');
 for (const line of lines) console.log(line);
