@@ -41,7 +41,7 @@ export async function listDicomFiles(folder: string): Promise<string[]> {
 
 const BATCH_BYTES = 32 * 1024 * 1024;
 
-function multipartBody(parts: Buffer[], boundary: string): Buffer {
+function multipartBody(parts: Buffer[], boundary: string): Uint8Array<ArrayBuffer> {
   const chunks: Buffer[] = [];
   for (const part of parts) {
     chunks.push(
@@ -51,7 +51,7 @@ function multipartBody(parts: Buffer[], boundary: string): Buffer {
     );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(chunks);
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function studyUidFromRetrieveUrl(url: string): string | undefined {
