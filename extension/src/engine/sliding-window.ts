@@ -1,0 +1,210 @@
+/**
+ * Sliding-window inference with Gaussian blending, numerically the scheme of MONAI `sliding_window_inference`
+ * (mode 'gaussian', padding 'constant' 0): same window starts, same importance map, same normalisation
+ * Σ w·y / Σ w. Windows are visited slab by slab along z so that only one window-deep slab of accumulators is
+ * held: memory is (channels + 1) x patch_z x Y x X floats, not the whole volume.
+ *
+ * Tensor layout at the predictor boundary follows PyTorch/MONAI on a RAS array indexed [x][y][z]:
+ * patches are [B, 1, Px, Py, Pz] and outputs [B, C, Px, Py, Pz], the LAST axis (z) fastest. The image given to
+ * `slidingWindow` is indexed x fastest, like a Volume.
+ */
+
+export type Vec3 = [number, number, number];
+
+export interface SlidingWindowSpec {
+  patch: Vec3;
+  /** Fraction of a window shared with its neighbour, in [0, 1). */
+  overlap: number;
+  /** Windows per predictor call. */
+  batch: number;
+  /** Gaussian sigma as a fraction of the patch size (MONAI's default 0.125). */
+  sigmaScale?: number;
+}
+
+/** Maps `count` patches [count,1,Px,Py,Pz] to outputs [count,C,Px,Py,Pz] (both z fastest). */
+export type PatchPredictor = (patches: Float32Array, count: number) => Promise<Float32Array>;
+
+/**
+ * Receives finished, normalised slices: `values` is [C][depth][Y][X] (x fastest) for image slices
+ * z0 .. z0+depth-1. Slabs arrive in increasing z, each slice exactly once.
+ */
+export type SlabSink = (z0: number, depth: number, values: Float32Array) => void;
+
+export interface WindowHooks {
+  signal?: AbortSignal;
+  onWindows?: (done: number, total: number) => void;
+}
+
+/** Window start positions along one axis (MONAI `dense_patch_slices`; the last window is flush with the end). */
+export function windowStarts(size: number, patch: number, overlap: number): number[] {
+  const interval = patch === size ? patch : Math.max(1, Math.trunc(patch * (1 - overlap)));
+  const starts: number[] = [];
+  for (let i = 0; ; i++) {
+    const start = i * interval;
+    starts.push(start - Math.max(start + patch - size, 0));
+    if (start + patch >= size) return starts;
+  }
+}
+
+/** MONAI `compute_importance_map(patch, 'gaussian', sigma_scale)`: [Px][Py][Pz] (z fastest), in float32 steps. */
+export function gaussianImportanceMap(patch: Vec3, sigmaScale = 0.125): Float32Array {
+  const f = Math.fround;
+  const profiles = patch.map((p) => {
+    const sigma = f(p * sigmaScale);
+    const denominator = f(-2 * f(sigma * sigma));
+    return Float32Array.from({ length: p }, (_, i) => {
+      const x = f(i - (p - 1) / 2);
+      return f(Math.exp(f(f(x * x) / denominator)));
+    });
+  }) as [Float32Array, Float32Array, Float32Array];
+  const map = new Float32Array(patch[0] * patch[1] * patch[2]);
+  let n = 0;
+  let min = Infinity;
+  for (const gx of profiles[0]) {
+    for (const gy of profiles[1]) {
+      const gxy = f(gx * gy);
+      for (const gz of profiles[2]) {
+        const v = f(gxy * gz);
+        map[n++] = v;
+        if (v < min) min = v;
+      }
+    }
+  }
+  const floor = Math.max(min, 1e-3);
+  for (let i = 0; i < map.length; i++) if ((map[i] as number) < floor) map[i] = floor;
+  return map;
+}
+
+/**
+ * Runs `predictor` over every window of `image` (dims [X,Y,Z], x fastest; padded with 0 to at least the patch,
+ * half before and half after like MONAI) and streams the blended `channels`-channel output to `sink`.
+ */
+export async function slidingWindow(
+  image: Float32Array,
+  dims: Vec3,
+  channels: number,
+  predictor: PatchPredictor,
+  spec: SlidingWindowSpec,
+  sink: SlabSink,
+  hooks: WindowHooks = {},
+): Promise<void> {
+  const [px, py, pz] = spec.patch;
+  const patchVoxels = px * py * pz;
+  const padLo = dims.map((d, r) => Math.floor(Math.max((spec.patch[r] as number) - d, 0) / 2)) as Vec3;
+  const padded = dims.map((d, r) => Math.max(d, spec.patch[r] as number)) as Vec3;
+  const [X, Y] = padded;
+  const starts = padded.map((size, r) => windowStarts(size, spec.patch[r] as number, spec.overlap)) as [
+    number[],
+    number[],
+    number[],
+  ];
+  const windows: Vec3[] = [];
+  for (const z of starts[2]) for (const y of starts[1]) for (const x of starts[0]) windows.push([x, y, z]);
+  const importance = gaussianImportanceMap(spec.patch, spec.sigmaScale);
+
+  const planeVoxels = X * Y;
+  const slabVoxels = pz * planeVoxels;
+  const acc = new Float32Array(channels * slabVoxels);
+  const weight = new Float32Array(slabVoxels);
+  let slabZ = windows[0]?.[2] ?? 0;
+
+  const emit = (depth: number) => {
+    // Image slices covered by buffer slices [0, depth), after removing the padding.
+    const z0 = Math.max(slabZ - padLo[2], 0);
+    const z1 = Math.min(slabZ + depth - padLo[2], dims[2]);
+    if (z1 <= z0) return;
+    const [dx, dy] = dims;
+    const out = new Float32Array(channels * (z1 - z0) * dx * dy);
+    let n = 0;
+    for (let c = 0; c < channels; c++) {
+      for (let z = z0; z < z1; z++) {
+        const zb = z + padLo[2] - slabZ;
+        for (let y = 0; y < dy; y++) {
+          const row = zb * planeVoxels + (y + padLo[1]) * X + padLo[0];
+          const accRow = c * slabVoxels + row;
+          for (let x = 0; x < dx; x++) out[n++] = (acc[accRow + x] as number) / (weight[row + x] as number);
+        }
+      }
+    }
+    sink(z0, z1 - z0, out);
+  };
+  const advance = (nextZ: number) => {
+    const shift = Math.min(nextZ - slabZ, pz) * planeVoxels;
+    weight.copyWithin(0, shift);
+    weight.fill(0, slabVoxels - shift);
+    for (let c = 0; c < channels; c++) {
+      const base = c * slabVoxels;
+      acc.copyWithin(base, base + shift, base + slabVoxels);
+      acc.fill(0, base + slabVoxels - shift, base + slabVoxels);
+    }
+    slabZ = nextZ;
+  };
+
+  const input = new Float32Array(spec.batch * patchVoxels);
+  for (let first = 0; first < windows.length; first += spec.batch) {
+    hooks.signal?.throwIfAborted();
+    const batch = windows.slice(first, first + spec.batch);
+    batch.forEach((start, b) => extractPatch(image, dims, padLo, start, spec.patch, input, b * patchVoxels));
+    const output = await predictor(input.subarray(0, batch.length * patchVoxels), batch.length);
+    hooks.signal?.throwIfAborted();
+    if (output.length !== batch.length * channels * patchVoxels) {
+      throw new Error(
+        `predictor returned ${output.length} values, expected ${batch.length} x ${channels} x ${patchVoxels}`,
+      );
+    }
+    batch.forEach((start, b) => {
+      const [sx, sy, sz] = start;
+      const zb0 = sz - slabZ;
+      for (let c = -1; c < channels; c++) {
+        // c = -1 accumulates the weights themselves.
+        const target = c < 0 ? weight : acc;
+        const base = c < 0 ? 0 : c * slabVoxels;
+        const src = (b * channels + Math.max(c, 0)) * patchVoxels;
+        let n = 0;
+        for (let x = 0; x < px; x++) {
+          for (let y = 0; y < py; y++) {
+            const row = base + (sy + y) * X + sx + x + zb0 * planeVoxels;
+            for (let z = 0; z < pz; z++, n++) {
+              const w = importance[n] as number;
+              const i = row + z * planeVoxels;
+              target[i] = (target[i] as number) + (c < 0 ? w : w * (output[src + n] as number));
+            }
+          }
+        }
+      }
+      const next = windows[first + b + 1];
+      if (next === undefined) emit(pz);
+      else if (next[2] !== slabZ) {
+        emit(next[2] - slabZ);
+        advance(next[2]);
+      }
+    });
+    hooks.onWindows?.(first + batch.length, windows.length);
+  }
+}
+
+/** Copies one window (padded coordinates `start`) into `out` at `offset` as [Px][Py][Pz], zero outside the image. */
+function extractPatch(
+  image: Float32Array,
+  dims: Vec3,
+  padLo: Vec3,
+  start: Vec3,
+  patch: Vec3,
+  out: Float32Array,
+  offset: number,
+) {
+  const [px, py, pz] = patch;
+  const [dx, dy, dz] = dims;
+  let n = offset;
+  for (let x = 0; x < px; x++) {
+    const ix = start[0] + x - padLo[0];
+    for (let y = 0; y < py; y++) {
+      const iy = start[1] + y - padLo[1];
+      const inside = ix >= 0 && ix < dx && iy >= 0 && iy < dy;
+      for (let z = 0; z < pz; z++, n++) {
+        const iz = start[2] + z - padLo[2];
+        out[n] = inside && iz >= 0 && iz < dz ? (image[ix + dx * (iy + dy * iz)] as number) : 0;
+      }
+    }
+  }
+}
