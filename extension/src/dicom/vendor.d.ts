@@ -42,6 +42,12 @@ declare module 'dcmjs' {
       DicomDict: typeof DicomDict;
       DicomMessage: typeof DicomMessage;
       DicomMetaDictionary: typeof DicomMetaDictionary;
+      Colors: {
+        /** 8-bit sRGB -> 16-bit DICOM CIELab (PCS D50), rounded and clamped. */
+        rgb82DICOMLAB(rgb: readonly number[]): number[];
+        /** 16-bit DICOM CIELab -> 8-bit sRGB, rounded and clamped. */
+        dicomlab2RGB8(lab: readonly number[]): number[];
+      };
     };
   };
   export default dcmjs;

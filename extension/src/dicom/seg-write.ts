@@ -1,0 +1,349 @@
+// Writes a DICOM Segmentation Storage instance (BINARY, Explicit VR Little Endian) with dcmjs from per-class masks on
+// the grid of a CT series. One segment per class, coded with SNOMED CT; only frames that contain the segment.
+import dcmjs, { type NaturalDataset } from 'dcmjs';
+import { DicomError } from './errors.ts';
+import type { SeriesPlan } from './series-geometry.ts';
+import { SOP_CLASS, type SliceHeader } from './slice-header.ts';
+
+/** A coded concept: CodingSchemeDesignator, CodeValue, CodeMeaning (e.g. SCT 10200004 "Liver"). */
+export interface Code {
+  scheme: string;
+  value: string;
+  meaning: string;
+}
+
+/** One class to store as a segment: its codes and colour come from the model manifest's class entry. */
+export interface SegmentInput {
+  /** SegmentLabel, the class name shown to people, e.g. "liver tumour". */
+  label: string;
+  category: Code;
+  type: Code;
+  /** Anatomic region the type lies in (e.g. Liver for a Neoplasm), when the type alone does not say. */
+  region?: Code;
+  /** Display colour, 8-bit sRGB. */
+  colour: [number, number, number];
+  /** One byte per voxel of the plan's grid (i fastest, then j, then k); non-zero = inside the segment. */
+  mask: Uint8Array;
+}
+
+export interface SegWriteInput {
+  /** The source CT series as planned for the volume the masks were computed on. */
+  plan: SeriesPlan;
+  segments: SegmentInput[];
+  /** Model that produced the masks: SegmentAlgorithmName and the algorithm identification. */
+  algorithm: { id: string; version: string };
+  seriesDescription?: string;
+  seriesNumber?: number;
+  /** ContentLabel (a DICOM CS: upper case, digits, underscore; at most 16 characters). */
+  contentLabel?: string;
+  contentDescription?: string;
+  contentCreatorName?: string;
+  /** Clock for ContentDate/Time and SeriesDate/Time (tests pin it). */
+  now?: Date;
+}
+
+export interface WrittenSeg {
+  /** The Part 10 file. */
+  bytes: ArrayBuffer;
+  sopInstanceUID: string;
+  seriesInstanceUID: string;
+  studyInstanceUID: string;
+  /** Segments written (SegmentNumber order) and those left out because their mask was empty. */
+  written: { segmentNumber: number; label: string; frames: number; voxels: number }[];
+  empty: string[];
+  overlapping: boolean;
+}
+
+const SCT_DERIVATION = { CodeValue: '113076', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Segmentation' };
+const SOURCE_PURPOSE = {
+  CodeValue: '121322',
+  CodingSchemeDesignator: 'DCM',
+  CodeMeaning: 'Source image for image processing operation',
+};
+const AI_FAMILY = {
+  CodeValue: '123110',
+  CodingSchemeDesignator: 'DCM',
+  CodeMeaning: 'Artificial Intelligence',
+};
+const TAG_REFERENCED_SEGMENT_NUMBER = 0x0062000b;
+const TAG_SEGMENT_IDENTIFICATION_SEQUENCE = 0x0062000a;
+const TAG_IMAGE_POSITION_PATIENT = 0x00200032;
+const TAG_PLANE_POSITION_SEQUENCE = 0x00209113;
+
+const codeItem = (c: Code) => ({
+  CodeValue: c.value,
+  CodingSchemeDesignator: c.scheme,
+  CodeMeaning: c.meaning,
+});
+const pad2 = (n: number) => String(n).padStart(2, '0');
+const dicomDate = (d: Date) => `${d.getUTCFullYear()}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}`;
+const dicomTime = (d: Date) => `${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}`;
+/** A DS value that fits 16 characters. */
+const ds = (x: number) => Number(x.toPrecision(10));
+
+/** Attributes copied unchanged from the source series (Patient, General Study and patient-study modules). */
+const COPIED_FROM_SOURCE = [
+  'SpecificCharacterSet',
+  'PatientName',
+  'PatientID',
+  'IssuerOfPatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'PatientAge',
+  'PatientWeight',
+  'StudyInstanceUID',
+  'StudyDate',
+  'StudyTime',
+  'StudyID',
+  'StudyDescription',
+  'AccessionNumber',
+  'ReferringPhysicianName',
+  'PositionReferenceIndicator',
+] as const;
+
+function validate(input: SegWriteInput): void {
+  const [x, y, z] = input.plan.dims;
+  if (input.segments.length === 0) throw new DicomError('bad-segment', 'no segments were given to write');
+  const labels = new Set<string>();
+  for (const s of input.segments) {
+    if (s.mask.length !== x * y * z) {
+      throw new DicomError(
+        'bad-mask',
+        `the mask of "${s.label}" has ${s.mask.length} voxels; the series grid ${x} x ${y} x ${z} has ${x * y * z}`,
+      );
+    }
+    if (!s.label.trim()) throw new DicomError('bad-segment', 'a segment has an empty label');
+    if (labels.has(s.label)) throw new DicomError('bad-segment', `two segments are labelled "${s.label}"`);
+    labels.add(s.label);
+    for (const [what, code] of [
+      ['category', s.category],
+      ['type', s.type],
+    ] as const) {
+      if (!code?.scheme || !code.value || !code.meaning) {
+        throw new DicomError(
+          'bad-segment',
+          `segment "${s.label}" has no complete ${what} code (scheme, value, meaning)`,
+        );
+      }
+    }
+  }
+  if (!input.plan.frameOfReferenceUID) {
+    throw new DicomError(
+      'missing-attribute',
+      'the source series has no FrameOfReferenceUID (0020,0052); a SEG cannot be placed without it',
+    );
+  }
+}
+
+/** True when some voxel lies in two or more masks. */
+function masksOverlap(masks: Uint8Array[]): boolean {
+  if (masks.length < 2) return false;
+  const n = (masks[0] as Uint8Array).length;
+  for (let v = 0; v < n; v++) {
+    let count = 0;
+    for (const m of masks) if (m[v] !== 0 && ++count > 1) return true;
+  }
+  return false;
+}
+
+/**
+ * Builds the SEG. Frames are ordered by segment, then by slice position; each references its source slice.
+ * Throws DicomError when masks do not match the grid, codes are incomplete, or every mask is empty.
+ */
+export function writeSegmentation(input: SegWriteInput): WrittenSeg {
+  validate(input);
+  const { plan } = input;
+  const [columns, rows, depth] = plan.dims;
+  const sliceSize = columns * rows;
+  const now = input.now ?? new Date();
+  const source = (plan.slices[0] as SliceHeader).dataset;
+
+  // Which slices each segment touches.
+  const frames: { segmentNumber: number; k: number; mask: Uint8Array }[] = [];
+  const written: WrittenSeg['written'] = [];
+  const empty: string[] = [];
+  const segmentItems: NaturalDataset[] = [];
+  for (const segment of input.segments) {
+    const segmentNumber = segmentItems.length + 1;
+    let segmentFrames = 0;
+    let voxels = 0;
+    for (let k = 0; k < depth; k++) {
+      let count = 0;
+      const offset = k * sliceSize;
+      for (let n = 0; n < sliceSize; n++) if (segment.mask[offset + n] !== 0) count++;
+      if (count > 0) {
+        frames.push({ segmentNumber, k, mask: segment.mask });
+        segmentFrames++;
+        voxels += count;
+      }
+    }
+    if (segmentFrames === 0) {
+      empty.push(segment.label);
+      continue;
+    }
+    written.push({ segmentNumber, label: segment.label, frames: segmentFrames, voxels });
+    segmentItems.push({
+      SegmentNumber: segmentNumber,
+      SegmentLabel: segment.label,
+      SegmentedPropertyCategoryCodeSequence: [codeItem(segment.category)],
+      SegmentedPropertyTypeCodeSequence: [codeItem(segment.type)],
+      ...(segment.region ? { AnatomicRegionSequence: [codeItem(segment.region)] } : {}),
+      SegmentAlgorithmType: 'AUTOMATIC',
+      SegmentAlgorithmName: `${input.algorithm.id} ${input.algorithm.version}`,
+      SegmentationAlgorithmIdentificationSequence: [
+        {
+          AlgorithmFamilyCodeSequence: [AI_FAMILY],
+          AlgorithmName: input.algorithm.id,
+          AlgorithmVersion: input.algorithm.version,
+        },
+      ],
+      RecommendedDisplayCIELabValue: dcmjs.data.Colors.rgb82DICOMLAB(segment.colour),
+    });
+  }
+  if (frames.length === 0) {
+    throw new DicomError(
+      'bad-mask',
+      `every segment is empty (${empty.join(', ')}); there is nothing to store in a DICOM SEG`,
+    );
+  }
+  const overlapping = masksOverlap(input.segments.map((s) => s.mask));
+
+  // BINARY pixel data: one bit per pixel, least significant bit first, frames packed back to back (PS3.5 8.1.1).
+  const pixelBytes = Math.ceil((frames.length * sliceSize) / 8);
+  const pixels = new Uint8Array(pixelBytes + (pixelBytes % 2));
+  let bit = 0;
+  for (const frame of frames) {
+    const offset = frame.k * sliceSize;
+    for (let n = 0; n < sliceSize; n++, bit++) {
+      if (frame.mask[offset + n] !== 0) pixels[bit >> 3] = (pixels[bit >> 3] as number) | (1 << (bit & 7));
+    }
+  }
+
+  const uid = () => dcmjs.data.DicomMetaDictionary.uid();
+  const sopInstanceUID = uid();
+  const seriesInstanceUID = uid();
+  const dimensionOrganizationUID = uid();
+  const date = dicomDate(now);
+  const time = dicomTime(now);
+  const [rowSpacing, colSpacing] = [plan.spacing[1], plan.spacing[0]];
+  const orientation = [0, 3, 6, 1, 4, 7].map((n) => ds(plan.direction[n] as number));
+
+  const copied: NaturalDataset = {};
+  for (const key of COPIED_FROM_SOURCE) if (source[key] !== undefined) copied[key] = source[key];
+  const dataset: NaturalDataset = {
+    ...copied,
+    SpecificCharacterSet: source.SpecificCharacterSet ?? 'ISO_IR 192',
+    SOPClassUID: SOP_CLASS.segmentation,
+    SOPInstanceUID: sopInstanceUID,
+    Modality: 'SEG',
+    SeriesInstanceUID: seriesInstanceUID,
+    SeriesNumber: input.seriesNumber ?? 901,
+    SeriesDescription:
+      input.seriesDescription ?? `AI segmentation (${input.algorithm.id} ${input.algorithm.version})`,
+    SeriesDate: date,
+    SeriesTime: time,
+    FrameOfReferenceUID: plan.frameOfReferenceUID,
+    PositionReferenceIndicator: source.PositionReferenceIndicator ?? '',
+    Manufacturer: 'contseg',
+    ManufacturerModelName: input.algorithm.id,
+    DeviceSerialNumber: input.algorithm.version,
+    SoftwareVersions: input.algorithm.version,
+    InstanceNumber: 1,
+    ContentDate: date,
+    ContentTime: time,
+    ContentLabel: (input.contentLabel ?? 'AI_SEGMENTATION')
+      .toUpperCase()
+      .replace(/[^A-Z0-9_ ]/g, '_')
+      .slice(0, 16),
+    ContentDescription: input.contentDescription ?? 'Automatic organ and tumour segmentation',
+    ContentCreatorName: input.contentCreatorName ?? 'contseg^AI',
+    ImageType: ['DERIVED', 'PRIMARY'],
+    SegmentationType: 'BINARY',
+    SegmentsOverlap: overlapping ? 'YES' : 'NO',
+    SegmentSequence: segmentItems,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    Rows: rows,
+    Columns: columns,
+    BitsAllocated: 1,
+    BitsStored: 1,
+    HighBit: 0,
+    PixelRepresentation: 0,
+    LossyImageCompression: '00',
+    NumberOfFrames: frames.length,
+    DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUID }],
+    DimensionIndexSequence: [
+      {
+        DimensionIndexPointer: TAG_REFERENCED_SEGMENT_NUMBER,
+        FunctionalGroupPointer: TAG_SEGMENT_IDENTIFICATION_SEQUENCE,
+        DimensionOrganizationUID: dimensionOrganizationUID,
+        DimensionDescriptionLabel: 'Segment Number',
+      },
+      {
+        DimensionIndexPointer: TAG_IMAGE_POSITION_PATIENT,
+        FunctionalGroupPointer: TAG_PLANE_POSITION_SEQUENCE,
+        DimensionOrganizationUID: dimensionOrganizationUID,
+        DimensionDescriptionLabel: 'Image Position Patient',
+      },
+    ],
+    SharedFunctionalGroupsSequence: [
+      {
+        PixelMeasuresSequence: [
+          { PixelSpacing: [ds(rowSpacing), ds(colSpacing)], SliceThickness: ds(plan.spacing[2]) },
+        ],
+        PlaneOrientationSequence: [{ ImageOrientationPatient: orientation }],
+      },
+    ],
+    PerFrameFunctionalGroupsSequence: frames.map(({ segmentNumber, k }) => {
+      const slice = plan.slices[k] as SliceHeader;
+      return {
+        FrameContentSequence: [{ DimensionIndexValues: [segmentNumber, k + 1] }],
+        PlanePositionSequence: [{ ImagePositionPatient: (slice.imagePosition as number[]).map(ds) }],
+        SegmentIdentificationSequence: [{ ReferencedSegmentNumber: segmentNumber }],
+        DerivationImageSequence: [
+          {
+            SourceImageSequence: [
+              {
+                ReferencedSOPClassUID: slice.sopClassUID,
+                ReferencedSOPInstanceUID: slice.sopInstanceUID,
+                PurposeOfReferenceCodeSequence: [SOURCE_PURPOSE],
+              },
+            ],
+            DerivationCodeSequence: [SCT_DERIVATION],
+          },
+        ],
+      };
+    }),
+    ReferencedSeriesSequence: [
+      {
+        SeriesInstanceUID: plan.seriesInstanceUID,
+        ReferencedInstanceSequence: plan.slices.map((s) => ({
+          ReferencedSOPClassUID: s.sopClassUID,
+          ReferencedSOPInstanceUID: s.sopInstanceUID,
+        })),
+      },
+    ],
+    PixelData: pixels.buffer,
+    _vrMap: { PixelData: 'OB' },
+  };
+
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: SOP_CLASS.segmentation,
+    MediaStorageSOPInstanceUID: sopInstanceUID,
+    TransferSyntaxUID: '1.2.840.10008.1.2.1',
+    ImplementationClassUID: '2.25.80302813137786398554742050926734630921',
+    ImplementationVersionName: 'contseg',
+  };
+  const file = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
+  file.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
+  return {
+    bytes: file.write(),
+    sopInstanceUID,
+    seriesInstanceUID,
+    studyInstanceUID: plan.studyInstanceUID,
+    written,
+    empty,
+    overlapping,
+  };
+}

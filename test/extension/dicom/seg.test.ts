@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { DicomError } from '../../../extension/src/dicom/errors.ts';
+import { readSegmentation } from '../../../extension/src/dicom/seg-read.ts';
+import { writeSegmentation, type SegmentInput } from '../../../extension/src/dicom/seg-write.ts';
+import { planSeries, type SeriesPlan } from '../../../extension/src/dicom/series-geometry.ts';
+import { sliceHeaderFromDataset } from '../../../extension/src/dicom/slice-header.ts';
+import { NO_REAL_DATA, REAL_RAW, readFolder, run, syntheticSeries } from './fixtures.ts';
+
+const LIVER = {
+  category: { scheme: 'SCT', value: '123037004', meaning: 'Anatomical Structure' },
+  type: { scheme: 'SCT', value: '10200004', meaning: 'Liver' },
+  colour: [221, 130, 101] as [number, number, number],
+};
+const TUMOUR = {
+  category: { scheme: 'SCT', value: '49755003', meaning: 'Morphologically Altered Structure' },
+  type: { scheme: 'SCT', value: '108369006', meaning: 'Neoplasm' },
+  region: { scheme: 'SCT', value: '10200004', meaning: 'Liver' },
+  colour: [255, 255, 0] as [number, number, number],
+};
+const SPLEEN = {
+  category: LIVER.category,
+  type: { scheme: 'SCT', value: '78961009', meaning: 'Spleen' },
+  colour: [157, 108, 162] as [number, number, number],
+};
+const ALGORITHM = { id: 'contseg-test-model', version: '1.2.0' };
+
+/** A mask of the voxels within `radius` (in voxels) of a centre, on the plan's grid. */
+function ball(plan: SeriesPlan, centre: [number, number, number], radius: number): Uint8Array {
+  const [x, y, z] = plan.dims;
+  const mask = new Uint8Array(x * y * z);
+  for (let k = 0; k < z; k++)
+    for (let j = 0; j < y; j++)
+      for (let i = 0; i < x; i++) {
+        if ((i - centre[0]) ** 2 + (j - centre[1]) ** 2 + (k - centre[2]) ** 2 <= radius ** 2)
+          mask[i + x * (j + y * k)] = 1;
+      }
+  return mask;
+}
+
+/** Runs dciodvfy on the bytes; returns its Error and Warning lines. */
+async function dciodvfy(bytes: ArrayBuffer): Promise<{ errors: string[]; warnings: string[] }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'contseg-seg-'));
+  try {
+    const file = path.join(dir, 'seg.dcm');
+    await writeFile(file, new Uint8Array(bytes));
+    const { stdout, stderr } = await run('/usr/bin/dciodvfy', ['-new', file]).catch(
+      (err: { stdout: string; stderr: string }) => err,
+    );
+    const lines = `${stdout}\n${stderr}`.split('\n');
+    return {
+      errors: lines.filter((l) => /^Error/.test(l)),
+      warnings: lines.filter((l) => /^Warning/.test(l)),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function sameMask(a: Uint8Array, b: Uint8Array): string | undefined {
+  if (a.length !== b.length) return `lengths ${a.length} vs ${b.length}`;
+  for (let n = 0; n < a.length; n++)
+    if ((a[n] !== 0) !== (b[n] !== 0)) return `voxel ${n}: ${a[n]} vs ${b[n]}`;
+  return undefined;
+}
+
+function roundTrip(plan: SeriesPlan, segments: SegmentInput[]) {
+  const seg = writeSegmentation({
+    plan,
+    segments,
+    algorithm: ALGORITHM,
+    now: new Date('2026-11-26T12:00:00Z'),
+  });
+  const back = readSegmentation(seg.bytes, plan);
+  return { seg, back };
+}
+
+describe('DICOM SEG from a synthetic series', () => {
+  const plan = planSeries(
+    syntheticSeries({ columns: 20, rows: 18, slices: 9 }).map((ds) => sliceHeaderFromDataset(ds)),
+  );
+  const liver = ball(plan, [8, 8, 4], 4);
+  const tumour = ball(plan, [9, 8, 4], 1.5);
+  const segments: SegmentInput[] = [
+    { label: 'liver', ...LIVER, mask: liver },
+    { label: 'liver tumour', ...TUMOUR, mask: tumour },
+    { label: 'spleen', ...SPLEEN, mask: new Uint8Array(liver.length) },
+  ];
+
+  test('dciodvfy finds no errors or warnings; masks, codes, colours and algorithm read back voxel for voxel', async () => {
+    const { seg, back } = roundTrip(plan, segments);
+    const report = await dciodvfy(seg.bytes);
+    assert.deepEqual(report.errors, [], report.errors.join('\n'));
+    assert.deepEqual(report.warnings, [], report.warnings.join('\n'));
+    assert.deepEqual(seg.empty, ['spleen']);
+    assert.equal(back.segmentsOverlap, 'YES');
+    assert.equal(back.segments.length, 2);
+    const [l, t] = back.segments;
+    assert.equal(l?.label, 'liver');
+    assert.equal(sameMask(l?.mask as Uint8Array, liver), undefined);
+    assert.equal(sameMask(t?.mask as Uint8Array, tumour), undefined);
+    assert.deepEqual(l?.type, LIVER.type);
+    assert.deepEqual(l?.category, LIVER.category);
+    assert.deepEqual(t?.region, TUMOUR.region);
+    assert.deepEqual(l?.colour, LIVER.colour);
+    assert.equal(l?.algorithmType, 'AUTOMATIC');
+    assert.equal(l?.algorithmName, 'contseg-test-model 1.2.0');
+  });
+
+  test('only frames containing a segment are written, each referencing its source slice', () => {
+    const { seg, back } = roundTrip(plan, segments);
+    // liver: radius 4 around k=4 covers k 0..8 (9 slices); tumour radius 1.5 covers k 3..5.
+    assert.deepEqual(
+      seg.written.map((w) => [w.label, w.frames]),
+      [
+        ['liver', 9],
+        ['liver tumour', 3],
+      ],
+    );
+    const frames = back.dataset.PerFrameFunctionalGroupsSequence as Record<string, unknown>[];
+    assert.equal(frames.length, 12);
+    const refs = frames.map((f) => {
+      const derivation = (f.DerivationImageSequence as Record<string, unknown>[])[0] as Record<
+        string,
+        unknown
+      >;
+      return ((derivation.SourceImageSequence as Record<string, unknown>[])[0] as Record<string, unknown>)
+        .ReferencedSOPInstanceUID;
+    });
+    assert.equal(refs[9], plan.slices[3]?.sopInstanceUID);
+    assert.equal(back.dataset.FrameOfReferenceUID, plan.frameOfReferenceUID);
+    assert.equal(back.dataset.SeriesDescription, 'AI segmentation (contseg-test-model 1.2.0)');
+  });
+
+  test('disjoint masks give Segments Overlap NO', () => {
+    const { back } = roundTrip(plan, [
+      { label: 'liver', ...LIVER, mask: ball(plan, [4, 4, 4], 2) },
+      { label: 'spleen', ...SPLEEN, mask: ball(plan, [14, 12, 4], 2) },
+    ]);
+    assert.equal(back.segmentsOverlap, 'NO');
+  });
+
+  test('refuses a mask of the wrong size and a SEG where every mask is empty', () => {
+    const refuses = (code: string, pattern: RegExp, segs: SegmentInput[]) =>
+      assert.throws(
+        () => writeSegmentation({ plan, segments: segs, algorithm: ALGORITHM }),
+        (err: unknown) => err instanceof DicomError && err.code === code && pattern.test(err.message),
+      );
+    refuses('bad-mask', /mask of "liver" has 10 voxels; the series grid 20 x 18 x 9 has 3240/, [
+      { label: 'liver', ...LIVER, mask: new Uint8Array(10) },
+    ]);
+    refuses('bad-mask', /every segment is empty \(spleen\)/, [
+      { label: 'spleen', ...SPLEEN, mask: new Uint8Array(liver.length) },
+    ]);
+  });
+});
+
+describe('DICOM SEG on the real 20-slice CT series', { skip: NO_REAL_DATA }, () => {
+  test('dciodvfy finds no errors and the masks read back voxel for voxel', async () => {
+    const plan = planSeries((await readFolder(REAL_RAW)).map((f) => f.image.header));
+    const liver = ball(plan, [300, 200, 10], 60);
+    const tumour = ball(plan, [310, 210, 9], 12);
+    const { seg, back } = roundTrip(plan, [
+      { label: 'liver', ...LIVER, mask: liver },
+      { label: 'liver tumour', ...TUMOUR, mask: tumour },
+    ]);
+    const report = await dciodvfy(seg.bytes);
+    assert.deepEqual(report.errors, [], report.errors.join('\n'));
+    assert.equal(back.dataset.PatientID, 'TSEXAMPLE001');
+    assert.equal(back.dataset.StudyInstanceUID, plan.studyInstanceUID);
+    assert.equal(sameMask(back.segments[0]?.mask as Uint8Array, liver), undefined);
+    assert.equal(sameMask(back.segments[1]?.mask as Uint8Array, tumour), undefined);
+  });
+});
