@@ -1,0 +1,71 @@
+// The "Organ & tumour AI" side panel: which model is installed, and its classes as prompts to tick.
+import { useCallback, useState } from 'react';
+import { PANEL_TITLE } from '../id.ts';
+import { PromptPicker } from './PromptPicker.tsx';
+import { styles } from './panelStyles.ts';
+import { useModelRegistry } from './useModelRegistry.ts';
+
+export interface OrganTumourPanelProps {
+  /** Base URL of the model registry (ends with '/'). */
+  registryUrl: string;
+}
+
+export function OrganTumourPanel({ registryUrl }: OrganTumourPanelProps) {
+  const { models, selectedId, select, summary } = useModelRegistry(registryUrl);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const toggle = useCallback((name: string) => {
+    setSelected((old) => {
+      const next = new Set(old);
+      if (!next.delete(name)) next.add(name);
+      return next;
+    });
+  }, []);
+  const choose = (id: string) => {
+    setSelected(new Set());
+    select(id);
+  };
+
+  return (
+    <section style={styles.panel} data-testid="organ-tumour-ai-panel">
+      <h2 style={styles.title}>{PANEL_TITLE}</h2>
+      {models.state === 'loading' && <div style={styles.muted}>Looking for models at {registryUrl} …</div>}
+      {models.state === 'failed' && (
+        <div
+          style={models.error.kind === 'no-model' ? styles.notice : styles.error}
+          data-testid="model-status"
+          data-kind={models.error.kind}
+        >
+          {models.error.message}
+        </div>
+      )}
+      {models.state === 'ready' && (
+        <div data-testid="model-status" data-kind="ready">
+          <label style={styles.muted}>
+            Model
+            <select
+              style={styles.select}
+              value={selectedId}
+              onChange={(e) => choose(e.target.value)}
+              data-testid="model-select"
+            >
+              {models.value.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.id} {m.version}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
+      {summary?.state === 'loading' && <div style={styles.muted}>Reading the model's classes …</div>}
+      {summary?.state === 'failed' && (
+        <div style={styles.error} data-testid="model-error">
+          {summary.error.message}
+        </div>
+      )}
+      {summary?.state === 'ready' && (
+        <PromptPicker classes={summary.value.classes} selected={selected} onToggle={toggle} />
+      )}
+    </section>
+  );
+}

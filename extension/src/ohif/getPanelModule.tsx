@@ -1,0 +1,19 @@
+// The extension's panel module: one right-side panel, "Organ & tumour AI".
+import { PANEL_NAME, PANEL_TITLE } from './id.ts';
+import { hostedPanel } from './Panels/hostedPanel.tsx';
+import { OrganTumourPanel } from './Panels/OrganTumourPanel.tsx';
+import type { ExtensionParams, PanelModuleEntry } from './types.ts';
+import { registryBaseUrl } from './utils/modelRegistry.ts';
+
+export function getPanelModule({ configuration }: ExtensionParams): PanelModuleEntry[] {
+  const registryUrl = registryBaseUrl(configuration?.modelsUrl, window.location.href);
+  return [
+    {
+      name: PANEL_NAME,
+      iconName: 'tab-segmentation',
+      iconLabel: 'AI',
+      label: PANEL_TITLE,
+      component: hostedPanel(() => <OrganTumourPanel registryUrl={registryUrl} />),
+    },
+  ];
+}
