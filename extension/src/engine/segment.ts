@@ -1,0 +1,164 @@
+import { resolveClassNames } from './class-names.ts';
+import type { Manifest, ManifestClass } from './manifest.ts';
+import { countVoxels, keepInside, keepLargestComponent, volumeMl, type Connectivity } from './postprocess.ts';
+import { maskToInputGrid, toModelSpace } from './preprocess.ts';
+import type { Backend, GeneratorTensors } from './session.ts';
+import { slidingWindow, type PatchPredictor } from './sliding-window.ts';
+import { validateVolume, type Volume } from './volume.ts';
+
+export type Stage = 'download' | 'preprocess' | 'load' | 'inference' | 'postprocess';
+
+/** Progress of one stage: `done` of `total` units (bytes, slices, windows or classes). */
+export interface Progress {
+  stage: Stage;
+  done: number;
+  total: number;
+  etaMs?: number;
+}
+
+export interface SegmentOptions {
+  /** Class names or synonyms, any case (e.g. "liver", "IVC", "liver tumor"). */
+  classes: string[];
+  backend?: 'auto' | 'webgpu' | 'wasm';
+  /** Sliding-window overlap; default: the manifest's. */
+  overlap?: number;
+  /** Windows per backbone run (the ONNX batch dimension); default 1. */
+  batch?: number;
+  /** Connectivity for largest-component post-processing; default 26 (scipy.ndimage.label, full structure). */
+  connectivity?: Connectivity;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** One requested class on the input grid. */
+export interface SegmentedClass {
+  name: string;
+  /** 0/1 per input voxel, same layout as Volume.voxels. */
+  mask: Uint8Array;
+  voxels: number;
+  volumeMl: number;
+}
+
+export interface SegmentResult {
+  model: { id: string; version: string };
+  /** The backend that produced the result. */
+  backend: Backend;
+  /** Why the backend differs from the one requested or first used (no WebGPU adapter, device lost). */
+  fallback?: string;
+  classes: SegmentedClass[];
+  timingsMs: { preprocess: number; load: number; inference: number; postprocess: number; total: number };
+}
+
+/** What the pipeline needs from a loaded model. */
+export interface SegmentContext {
+  manifest: Manifest;
+  /** Stacks the generators of these classes (manifest entries, in output-channel order). */
+  generators(classes: ManifestClass[]): GeneratorTensors;
+  /** Sessions for the requested backend; time spent creating them is reported as 'load'. */
+  predictorFor(
+    backend: SegmentOptions['backend'],
+    generators: GeneratorTensors,
+  ): Promise<{ predict: PatchPredictor; backend: () => Backend; fallback: () => string | undefined }>;
+}
+
+const now = () => performance.now();
+
+/**
+ * The full pipeline: validate, pre-process to model space, sliding-window backbone + heads with Gaussian blending,
+ * threshold (sigmoid > 0.5, i.e. blended logit > 0), largest component for organs, lesions kept inside their
+ * organ, masks back onto the input grid. A lesion's organ is computed even when not requested.
+ */
+export async function segmentVolume(
+  context: SegmentContext,
+  volume: Volume,
+  options: SegmentOptions,
+): Promise<SegmentResult> {
+  const started = now();
+  const { manifest } = context;
+  const { signal, onProgress } = options;
+  validateVolume(volume);
+  const requested = resolveClassNames(options.classes, manifest.classes);
+  const byName = new Map(manifest.classes.map((c) => [c.name, c]));
+  const computed = [...requested];
+  for (const name of requested) {
+    const organ = byName.get(name)?.partOf;
+    if (organ && !computed.includes(organ)) computed.push(organ);
+  }
+  const classes = computed.map((name) => byName.get(name) as ManifestClass);
+
+  const space = await toModelSpace(volume, manifest.preprocess, {
+    signal,
+    onChunk: (done, total) => onProgress?.({ stage: 'preprocess', done, total }),
+  });
+  const afterPreprocess = now();
+
+  const generators = context.generators(classes);
+  const predictor = await context.predictorFor(options.backend ?? 'auto', generators);
+  signal?.throwIfAborted();
+  const afterLoad = now();
+
+  const [X, Y, Z] = space.dims;
+  const plane = X * Y;
+  const masks = classes.map(() => new Uint8Array(plane * Z));
+  if (masks[0]?.length) {
+    const inferenceStart = now();
+    await slidingWindow(
+      space.image,
+      space.dims,
+      classes.length,
+      predictor.predict,
+      {
+        patch: manifest.preprocess.patch,
+        overlap: options.overlap ?? manifest.preprocess.overlap,
+        batch: options.batch ?? 1,
+      },
+      (z0, depth, values) => {
+        const slab = depth * plane;
+        masks.forEach((mask, c) => {
+          const from = c * slab;
+          for (let i = 0; i < slab; i++) mask[z0 * plane + i] = (values[from + i] as number) > 0 ? 1 : 0;
+        });
+      },
+      {
+        signal,
+        onWindows: (done, total) => {
+          const elapsed = now() - inferenceStart;
+          onProgress?.({ stage: 'inference', done, total, etaMs: (elapsed / done) * (total - done) });
+        },
+      },
+    );
+  }
+  const afterInference = now();
+
+  masks.forEach((mask, c) => {
+    if (classes[c]?.group === 'organs') keepLargestComponent(mask, space.dims, options.connectivity ?? 26);
+  });
+  masks.forEach((mask, c) => {
+    const organ = classes[c]?.partOf;
+    if (organ) keepInside(mask, masks[computed.indexOf(organ)] as Uint8Array);
+  });
+  const voxelMl = volumeMl(1, volume.spacing);
+  const results: SegmentedClass[] = [];
+  for (const [c, name] of requested.entries()) {
+    signal?.throwIfAborted();
+    const mask = maskToInputGrid(masks[c] as Uint8Array, space, volume);
+    const voxels = countVoxels(mask);
+    results.push({ name, mask, voxels, volumeMl: voxels * voxelMl });
+    onProgress?.({ stage: 'postprocess', done: c + 1, total: requested.length });
+  }
+  const finished = now();
+  const fallback = predictor.fallback();
+  return {
+    model: { id: manifest.id, version: manifest.version },
+    backend: predictor.backend(),
+    ...(fallback ? { fallback } : {}),
+    classes: results,
+    timingsMs: {
+      preprocess: afterPreprocess - started,
+      load: afterLoad - afterPreprocess,
+      inference: afterInference - afterLoad,
+      postprocess: finished - afterInference,
+      total: finished - started,
+    },
+  };
+}

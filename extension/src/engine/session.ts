@@ -1,0 +1,151 @@
+import * as ort from 'onnxruntime-web';
+import { EngineError } from './errors.ts';
+import type { Vec3 } from './sliding-window.ts';
+
+export type Backend = 'webgpu' | 'wasm';
+export type BackendRequest = 'auto' | Backend;
+
+/** Floats in one class generator file (docs/architecture.md): w1 [512][256], b1 [512], w2 [153][512], b2 [153]. */
+const GENERATOR_PARTS = [512 * 256, 512, 153 * 512, 153] as const;
+export const GENERATOR_FLOATS = GENERATOR_PARTS.reduce((a, b) => a + b, 0);
+
+/** The stacked generators of the selected classes, as the heads graph takes them. */
+export interface GeneratorTensors {
+  classes: number;
+  feeds: { gen_w1: ort.Tensor; gen_b1: ort.Tensor; gen_w2: ort.Tensor; gen_b2: ort.Tensor };
+}
+
+/** Stacks class generator files (each GENERATOR_FLOATS little-endian float32) into gen_w1 [C,512,256] etc. */
+export function stackGenerators(files: { name: string; bytes: Uint8Array }[]): GeneratorTensors {
+  const c = files.length;
+  const parts = GENERATOR_PARTS.map((n) => new Float32Array(c * n));
+  files.forEach(({ name, bytes }, k) => {
+    if (bytes.byteLength !== GENERATOR_FLOATS * 4) {
+      throw new EngineError(
+        'manifest-invalid',
+        `generator file of "${name}" has ${bytes.byteLength} bytes, expected ${GENERATOR_FLOATS * 4}`,
+      );
+    }
+    const floats = new Float32Array(bytes.slice().buffer);
+    let offset = 0;
+    GENERATOR_PARTS.forEach((n, p) => {
+      (parts[p] as Float32Array).set(floats.subarray(offset, offset + n), k * n);
+      offset += n;
+    });
+  });
+  const [w1, b1, w2, b2] = parts as [Float32Array, Float32Array, Float32Array, Float32Array];
+  return {
+    classes: c,
+    feeds: {
+      gen_w1: new ort.Tensor('float32', w1, [c, 512, 256]),
+      gen_b1: new ort.Tensor('float32', b1, [c, 512]),
+      gen_w2: new ort.Tensor('float32', w2, [c, 153, 512]),
+      gen_b2: new ort.Tensor('float32', b2, [c, 153]),
+    },
+  };
+}
+
+export interface RuntimeSettings {
+  /** WASM threads; default: ORT's choice where threads work (Node, cross-origin-isolated pages), else 1. */
+  numThreads?: number;
+  /** Where the ort-wasm-*.wasm/.mjs files are served from (browser builds that do not bundle them). */
+  wasmPaths?: string;
+}
+
+/** Applies WASM settings to the global ORT environment (before the first session is created). */
+export function configureRuntime(settings: RuntimeSettings = {}): void {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;
+  else if (isolated === false) ort.env.wasm.numThreads = 1; // SharedArrayBuffer needs cross-origin isolation
+  if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<unknown>;
+}
+
+/** True when this context offers a WebGPU adapter (a browser or worker with WebGPU, or Node with a Dawn binding). */
+export async function webGpuAvailable(): Promise<boolean> {
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) != null;
+  } catch {
+    return false;
+  }
+}
+
+/** The backend to use, and why it differs from the request when it does. */
+export async function chooseBackend(
+  request: BackendRequest,
+): Promise<{ backend: Backend; fallback?: string }> {
+  if (request === 'wasm') return { backend: 'wasm' };
+  if (await webGpuAvailable()) return { backend: 'webgpu' };
+  return request === 'webgpu'
+    ? { backend: 'wasm', fallback: 'WebGPU was requested but no WebGPU adapter is available here' }
+    : { backend: 'wasm' };
+}
+
+/** The backbone and heads sessions on one backend. */
+export class ModelSessions {
+  private constructor(
+    readonly backend: Backend,
+    private readonly backbone: ort.InferenceSession,
+    private readonly heads: ort.InferenceSession,
+  ) {}
+
+  static async create(
+    model: { backbone: Uint8Array; heads: Uint8Array },
+    backend: Backend,
+  ): Promise<ModelSessions> {
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+    };
+    const backbone = await ort.InferenceSession.create(model.backbone, {
+      ...options,
+      // Keep feature and head_input on the GPU: the heads session reads them from there.
+      ...(backend === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+    });
+    try {
+      const heads = await ort.InferenceSession.create(model.heads, options);
+      return new ModelSessions(backend, backbone, heads);
+    } catch (error) {
+      await backbone.release();
+      throw error;
+    }
+  }
+
+  /** patches [count,1,Px,Py,Pz] -> logits [count,C,Px,Py,Pz] (z fastest), on the CPU. */
+  async run(
+    patches: Float32Array,
+    count: number,
+    patch: Vec3,
+    generators: GeneratorTensors,
+  ): Promise<Float32Array> {
+    const image = new ort.Tensor('float32', patches, [count, 1, ...patch]);
+    const backboneOut = await this.backbone.run({ image });
+    try {
+      const { feature, head_input: headInput } = backboneOut;
+      if (!feature || !headInput) {
+        throw new EngineError('model-output', `backbone.onnx must output "feature" and "head_input"`);
+      }
+      const headsOut = await this.heads.run({ feature, head_input: headInput, ...generators.feeds });
+      const logits = headsOut.logits;
+      if (!logits) throw new EngineError('model-output', 'heads.onnx must output "logits"');
+      const expected = [count, generators.classes, ...patch];
+      if (logits.dims.join() !== expected.join()) {
+        throw new EngineError('model-output', `logits are [${logits.dims}], expected [${expected}]`);
+      }
+      const data = (await logits.getData(true)) as Float32Array;
+      for (const t of Object.values(headsOut)) t.dispose();
+      return data;
+    } finally {
+      for (const t of Object.values(backboneOut)) t.dispose();
+    }
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.backbone.release(), this.heads.release()]);
+  }
+}

@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { EngineError } from '../../../extension/src/engine/errors.ts';
+import { loadModel, type Model } from '../../../extension/src/engine/model.ts';
+import { FolderFileCache } from '../../../extension/src/engine/node-file-cache.ts';
+import type { Progress } from '../../../extension/src/engine/segment.ts';
+import { ModelSessions, stackGenerators } from '../../../extension/src/engine/session.ts';
+import type { Volume } from '../../../extension/src/engine/volume.ts';
+import { serveDirectory, type ModelServer } from './model-server.ts';
+import { pythonFixture, readF32 } from './python-fixture.ts';
+
+let dir: string;
+let server: ModelServer;
+let model: Model;
+const cacheDirs: string[] = [];
+
+function freshCache() {
+  const d = mkdtempSync(path.join(tmpdir(), 'engine-cache-'));
+  cacheDirs.push(d);
+  return { dir: d, cache: new FolderFileCache(d) };
+}
+
+before(async () => {
+  dir = pythonFixture('tiny_model.py');
+  server = await serveDirectory(dir);
+  model = await loadModel(`${server.url}manifest.json`, { cache: null, runtime: { numThreads: 1 } });
+});
+
+after(async () => {
+  await model.dispose();
+  await server.close();
+  for (const d of cacheDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** 1.5 mm axial CT: air, a 0 HU body, a 120 HU "liver" ball with a 200 HU "tumour" inside, a 200 HU blob outside. */
+function phantom(dims: [number, number, number] = [40, 36, 24]): Volume {
+  const [nx, ny, nz] = dims;
+  const voxels = new Int16Array(nx * ny * nz).fill(-1000);
+  const ball = (x: number, y: number, z: number, cx: number, cy: number, cz: number, r: number) =>
+    (x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 <= r * r;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++) {
+        let hu = x > 2 && x < nx - 3 && y > 2 && y < ny - 3 ? 0 : -1000;
+        if (ball(x, y, z, 14, 16, nz / 2, 8)) hu = 120;
+        if (ball(x, y, z, 15, 16, nz / 2, 3)) hu = 200;
+        if (ball(x, y, z, 31, 20, nz / 2, 2)) hu = 200;
+        voxels[x + nx * (y + ny * z)] = hu;
+      }
+    }
+  }
+  return {
+    voxels,
+    dims,
+    spacing: [1.5, 1.5, 1.5],
+    origin: [0, 0, 0],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    modality: 'CT',
+  };
+}
+
+test('backbone + heads through onnxruntime-web (WASM) reproduce the PyTorch logits of the same model', async () => {
+  const manifest = model.manifest;
+  const sessions = await ModelSessions.create(
+    {
+      backbone: readFileSync(path.join(dir, 'backbone.onnx')),
+      heads: readFileSync(path.join(dir, 'heads.onnx')),
+    },
+    'wasm',
+  );
+  try {
+    const generators = stackGenerators(
+      manifest.classes.map((c) => ({ name: c.name, bytes: readFileSync(path.join(dir, c.file)) })),
+    );
+    const logits = await sessions.run(
+      readF32(path.join(dir, 'patch-input.f32')),
+      2,
+      [16, 16, 16],
+      generators,
+    );
+    const expected = readF32(path.join(dir, 'patch-logits.f32'));
+    assert.equal(logits.length, expected.length);
+    let worst = 0;
+    expected.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - (logits[i] as number)))));
+    assert.ok(worst < 1e-4, `max |ORT - PyTorch| = ${worst}`);
+  } finally {
+    await sessions.release();
+  }
+});
+
+test('segment: liver = largest component above 80 HU, tumour only inside the liver, volumes in mL, progress', async () => {
+  const volume = phantom();
+  const stages = new Set<string>();
+  const result = await model.segment(volume, {
+    classes: ['Liver', 'liver tumor'],
+    onProgress: (p) => stages.add(p.stage),
+  });
+  assert.deepEqual(result.model, { id: 'tiny-test', version: '0.0.1' });
+  assert.equal(result.backend, 'wasm');
+  assert.deepEqual(
+    result.classes.map((c) => c.name),
+    ['liver', 'liver tumour'],
+  );
+  const [liver, tumour] = result.classes as [(typeof result.classes)[0], (typeof result.classes)[0]];
+  const hu = volume.voxels;
+  const [nx] = volume.dims;
+  for (let n = 0; n < hu.length; n++) {
+    const x = n % nx;
+    const outsideBlob = x < 28; // the 200 HU blob at x = 29..33 is a separate component
+    assert.equal(liver.mask[n], (hu[n] as number) > 80 && outsideBlob ? 1 : 0, `liver at voxel ${n}`);
+    assert.equal(tumour.mask[n], (hu[n] as number) > 165 && outsideBlob ? 1 : 0, `tumour at voxel ${n}`);
+  }
+  assert.ok(tumour.voxels > 50 && liver.voxels > tumour.voxels * 10);
+  assert.equal(liver.volumeMl, (liver.voxels * 1.5 ** 3) / 1000);
+  assert.ok(
+    ['preprocess', 'load', 'inference', 'postprocess'].every((s) => stages.has(s)) || stages.has('inference'),
+  );
+  assert.ok(result.timingsMs.total >= result.timingsMs.inference);
+});
+
+test('a lesion requested alone is still confined to its organ (the organ is computed, not returned)', async () => {
+  const result = await model.segment(phantom(), { classes: ['liver lesion'] });
+  assert.deepEqual(
+    result.classes.map((c) => c.name),
+    ['liver tumour'],
+  );
+  const withOrgan = await model.segment(phantom(), { classes: ['liver tumour', 'liver'] });
+  assert.deepEqual(result.classes[0]?.mask, withOrgan.classes[0]?.mask);
+});
+
+test('a 3-slice series at 5 mm segments end to end (padding to the patch) and maps back to 3 slices', async () => {
+  const thin = phantom([40, 36, 24]);
+  const dims: [number, number, number] = [40, 36, 3];
+  const voxels = thin.voxels.slice(40 * 36 * 11, 40 * 36 * 14);
+  const result = await model.segment(
+    { ...thin, voxels, dims, spacing: [1.5, 1.5, 5] },
+    { classes: ['liver'] },
+  );
+  assert.equal(result.classes[0]?.mask.length, 40 * 36 * 3);
+  assert.ok((result.classes[0]?.voxels ?? 0) > 100);
+});
+
+test('requesting WebGPU where no adapter exists finishes on WASM and says why', async () => {
+  const result = await model.segment(phantom([20, 20, 8]), { classes: ['spleen'], backend: 'webgpu' });
+  assert.equal(result.backend, 'wasm');
+  assert.match(result.fallback ?? '', /no WebGPU adapter/);
+});
+
+test('aborting mid-inference rejects with the reason, releases the sessions, and the model still works after', async () => {
+  const controller = new AbortController();
+  const seen: Progress[] = [];
+  await assert.rejects(
+    model.segment(phantom(), {
+      classes: ['liver'],
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.stage === 'inference' && p.done === 1) controller.abort(new Error('cancelled by the user'));
+      },
+    }),
+    /cancelled by the user/,
+  );
+  const inference = seen.filter((p) => p.stage === 'inference');
+  assert.equal(inference.length, 1, 'no window runs after the abort');
+  assert.ok((inference[0]?.total ?? 0) > 1 && typeof inference[0]?.etaMs === 'number');
+  assert.equal(model.openBackend, undefined, 'sessions released');
+  const again = await model.segment(phantom(), { classes: ['liver'] });
+  assert.ok((again.classes[0]?.voxels ?? 0) > 0);
+});
+
+test('bad requests are refused before any work: unknown class with suggestions, non-CT volume', async () => {
+  await assert.rejects(model.segment(phantom(), { classes: ['livr'] }), /did you mean "liver"/);
+  await assert.rejects(
+    model.segment({ ...phantom(), modality: 'PT' }, { classes: ['liver'] }),
+    (e: unknown) => e instanceof EngineError && e.code === 'not-ct',
+  );
+});
+
+test('a second load with the same cache downloads nothing but the manifest', async () => {
+  const { dir: cacheDir, cache } = freshCache();
+  server.requests.length = 0;
+  const first = await loadModel(`${server.url}manifest.json`, { cache });
+  assert.equal(server.requests.length, 1 + first.manifest.files.length);
+  assert.equal(readdirSync(cacheDir).length, first.manifest.files.length);
+  server.requests.length = 0;
+  const progress: Progress[] = [];
+  const second = await loadModel(`${server.url}manifest.json`, {
+    cache,
+    onProgress: (p) => progress.push(p),
+  });
+  assert.deepEqual(server.requests, ['manifest.json']);
+  assert.equal(progress.at(-1)?.done, progress.at(-1)?.total);
+  assert.equal(second.version, first.version);
+});
+
+test('a tampered file is refused (sha256 mismatch) and not cached; a tampered cache entry is re-downloaded', async () => {
+  const { cache } = freshCache();
+  server.alter.set('heads.onnx', (bytes) => {
+    const copy = Buffer.from(bytes);
+    copy[copy.length - 10] = (copy[copy.length - 10] as number) ^ 0xff;
+    return copy;
+  });
+  try {
+    await assert.rejects(
+      loadModel(`${server.url}manifest.json`, { cache }),
+      (e: unknown) =>
+        e instanceof EngineError &&
+        e.code === 'integrity' &&
+        /heads\.onnx does not match the manifest/.test(e.message),
+    );
+    const heads = model.manifest.files.find((f) => f.path === 'heads.onnx');
+    assert.equal(await cache.get(heads?.sha256 ?? ''), undefined);
+  } finally {
+    server.alter.clear();
+  }
+  const loaded = await loadModel(`${server.url}manifest.json`, { cache });
+  const heads = loaded.manifest.files.find((f) => f.path === 'heads.onnx');
+  await cache.put(heads?.sha256 ?? '', new Uint8Array([1, 2, 3]));
+  server.requests.length = 0;
+  await loadModel(`${server.url}manifest.json`, { cache });
+  assert.deepEqual(server.requests, ['manifest.json', 'heads.onnx']);
+});
+
+test('a truncated download is refused, naming how many bytes arrived', async () => {
+  server.alter.set('backbone.onnx', (bytes) => bytes.subarray(0, 100));
+  try {
+    await assert.rejects(
+      loadModel(`${server.url}manifest.json`, { cache: null }),
+      /backbone\.onnx is truncated: 100 of \d+ bytes/,
+    );
+  } finally {
+    server.alter.clear();
+  }
+});
