@@ -12,13 +12,15 @@ async function modeFactory({
   loadModules,
 }: ModeFactoryArgs): Promise<ModeInstance | null> {
   if (!loadModules) {
-    // OHIF before 3.13 gives modes no loader; skip the mode rather than break the viewer's start-up.
-    console.error(`${MODE_ID}: this OHIF viewer is too old (needs 3.13 or later, modeFactory loadModules)`);
+    // Skip the mode rather than break the viewer's start-up.
+    console.error(`${MODE_ID}: OHIF gave modeFactory no loadModules; this mode needs OHIF 3.13 or later`);
     return null;
   }
   const [base] = await loadModules([BASE_MODE]);
   if (!isModeModule(base) || !base.modeInstance) {
-    console.error(`${MODE_ID}: this OHIF viewer has no ${BASE_MODE} to build on`);
+    console.error(
+      `${MODE_ID}: this viewer's ${BASE_MODE} exports no modeInstance; this mode needs OHIF 3.13 or later`,
+    );
     return null;
   }
   const ours = deriveMode(base.modeInstance, new URL(EXTENSION_FILE, __webpack_public_path__).href);

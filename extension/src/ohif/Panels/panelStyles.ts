@@ -6,8 +6,20 @@ export const styles = {
   panel: { padding: '10px 12px', color: '#e6edf3', fontSize: 13, lineHeight: 1.4 },
   title: { fontSize: 15, fontWeight: 600, margin: '0 0 8px' },
   muted: { color: '#9aa7b4', fontSize: 12 },
-  notice: { padding: '8px 10px', borderRadius: 4, background: '#1c2630', border: '1px solid #2f3d4a' },
-  error: { padding: '8px 10px', borderRadius: 4, background: '#3a1d1d', border: '1px solid #7a3030' },
+  notice: {
+    padding: '8px 10px',
+    borderRadius: 4,
+    background: '#1c2630',
+    border: '1px solid #2f3d4a',
+    overflowWrap: 'anywhere',
+  },
+  error: {
+    padding: '8px 10px',
+    borderRadius: 4,
+    background: '#3a1d1d',
+    border: '1px solid #7a3030',
+    overflowWrap: 'anywhere',
+  },
   select: {
     width: '100%',
     marginTop: 4,

@@ -67,13 +67,13 @@ export function registryBaseUrl(configured: string | undefined, pageUrl: string)
 /** Lists the registry's models. Throws RegistryError 'no-model' when the registry has no index or no model. */
 export async function loadRegistryIndex(baseUrl: string, fetchFn: Fetch = fetch): Promise<RegistryEntry[]> {
   const indexUrl = new URL('index.json', baseUrl).href;
-  const noModel = () =>
-    new RegistryError('no-model', `No segmentation model is installed: ${indexUrl} was not found.`);
-  const index = await fetchJson(indexUrl, fetchFn, noModel);
+  const noModel = (why: string) =>
+    new RegistryError('no-model', `No segmentation model is installed: ${why}.`);
+  const index = await fetchJson(indexUrl, fetchFn, () => noModel(`${indexUrl} was not found`));
   if (!isRecord(index) || !Array.isArray(index.models)) {
     throw new RegistryError('invalid', `${indexUrl} has no "models" list`);
   }
-  if (index.models.length === 0) throw noModel();
+  if (index.models.length === 0) throw noModel(`the registry ${indexUrl} lists no model`);
   return index.models.map((entry, i) => {
     if (!isRecord(entry) || !nonEmptyString(entry.id) || !nonEmptyString(entry.version)) {
       throw new RegistryError('invalid', `${indexUrl}: models[${i}] needs string "id" and "version"`);

@@ -1,0 +1,170 @@
+// End to end in Debian Chromium: stock OHIF 3.13.2 + our extension and mode loaded by URL + a real Orthanc.
+// Proves that the study list shows the uploaded CT study and offers our mode, that our mode opens it with the CT
+// drawn in a viewport and our panel on the right, that the page is cross-origin isolated, that nothing logs a
+// console error and that no request leaves the viewer's origin; and that the panel lists a registry model's
+// classes and finds them by name and synonym.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DISPLAY_NAME } from '../../modes/organ-tumour-ai/src/id.ts';
+import { launchBrowser, type BrowserSession } from '../harness/browser.ts';
+import { firstString, qido, TAG } from '../harness/dicomweb.ts';
+import { decodePng, greyStats } from '../harness/png.ts';
+import { startStack, type Stack } from '../harness/stack.ts';
+import { MODELS_DIR, REPO_ROOT, startViewerServer, type ViewerServer } from '../harness/viewer-server.ts';
+
+const OHIF_LOAD_MS = 120_000;
+const SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'smoke-viewer.png');
+
+/** Waits until the viewport has drawn a CT slice: a non-uniform image, not a blank canvas. */
+async function expectCtDrawn(session: BrowserSession, instances: number) {
+  const { page } = session;
+  await page
+    .getByText(new RegExp(`\\(\\d+/${instances}\\)`))
+    .first()
+    .waitFor({ timeout: OHIF_LOAD_MS });
+  const viewport = page.locator('.cornerstone-viewport-element').first();
+  await viewport.waitFor({ timeout: OHIF_LOAD_MS });
+  const stats = greyStats(decodePng(await viewport.screenshot()));
+  assert.ok(stats.std > 20 && stats.mean > 5, `viewport looks blank: ${JSON.stringify(stats)}`);
+}
+
+function assertCleanSession(session: BrowserSession, origin: string) {
+  assert.deepEqual(
+    session.errors.map((e) => `${e.type}: ${e.text} (${e.url})`),
+    [],
+    'no console errors or uncaught page errors',
+  );
+  assert.deepEqual(session.foreignRequests(origin), [], 'no request to another origin');
+}
+
+describe('viewer smoke', { timeout: 600_000 }, () => {
+  let stack: Stack;
+  let study: string;
+  let patientId: string;
+  let instances: number;
+
+  before(async () => {
+    stack = await startStack({ log: (line) => console.log(`# ${line}`) });
+    const uid = stack.phantomStudy ?? stack.realStudy;
+    assert.ok(uid, 'a study was uploaded (the phantom, or the real series from ../shared/data)');
+    study = uid;
+    const [found] = await qido(stack.orthanc.dicomWebUrl, 'studies', { StudyInstanceUID: study });
+    assert.ok(found);
+    patientId = firstString(found, TAG.PatientID) ?? '';
+    instances = Number(firstString(found, TAG.NumberOfStudyRelatedInstances));
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  test('study list shows the study and offers our mode; the mode shows the CT and our panel', async () => {
+    const session = await launchBrowser();
+    try {
+      const { page } = session;
+      await page.goto(`${stack.viewer.url}/`);
+      await page.getByText(patientId, { exact: true }).first().waitFor({ timeout: OHIF_LOAD_MS });
+      assert.equal(
+        await page.evaluate(() => crossOriginIsolated),
+        true,
+        'COOP + COEP make the page isolated',
+      );
+
+      await page.getByText(patientId, { exact: true }).first().click();
+      await page.getByRole('button', { name: DISPLAY_NAME }).click();
+      await page.waitForURL((url) => url.pathname === '/organ-tumour-ai', { timeout: OHIF_LOAD_MS });
+      assert.equal(new URL(page.url()).searchParams.get('StudyInstanceUIDs'), study);
+
+      const panel = page.getByTestId('organ-tumour-ai-panel');
+      await panel.waitFor({ timeout: OHIF_LOAD_MS });
+      assert.equal(await panel.getByRole('heading').innerText(), 'Organ & tumour AI');
+      const status = panel.getByTestId('model-status');
+      await status.waitFor({ timeout: 30_000 });
+      if (existsSync(path.join(MODELS_DIR, 'index.json'))) {
+        assert.equal(await status.getAttribute('data-kind'), 'ready');
+      } else {
+        assert.equal(await status.getAttribute('data-kind'), 'no-model');
+        assert.match(await status.innerText(), /No segmentation model is installed/);
+      }
+
+      await expectCtDrawn(session, instances);
+      await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+      assertCleanSession(session, stack.viewer.url);
+    } finally {
+      await session.close();
+    }
+  });
+
+  describe('with a model in the registry', () => {
+    let registry: string;
+    let viewer: ViewerServer;
+    const catalogue = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'models/contseg/catalogue.json'), 'utf8'),
+    ) as {
+      classes: { name: string }[];
+    };
+
+    before(async () => {
+      // A registry whose manifest carries the catalogue's classes, as the export copies them (docs/architecture.md).
+      registry = await mkdtemp(path.join(tmpdir(), 'contseg-registry-'));
+      await mkdir(path.join(registry, 'catalogue-preview'));
+      const index = {
+        models: [{ id: 'catalogue-preview', version: '0.0.1', manifest: 'catalogue-preview/manifest.json' }],
+      };
+      const manifest = { id: 'catalogue-preview', version: '0.0.1', classes: catalogue.classes };
+      await writeFile(path.join(registry, 'index.json'), JSON.stringify(index));
+      await writeFile(path.join(registry, 'catalogue-preview', 'manifest.json'), JSON.stringify(manifest));
+      viewer = await startViewerServer({ orthancUrl: stack.orthanc.baseUrl, modelsDir: registry });
+    });
+    after(async () => {
+      await viewer?.close();
+      if (registry) await rm(registry, { recursive: true, force: true });
+    });
+
+    test('the panel lists the model classes and its search finds them by name and synonym', async () => {
+      const session = await launchBrowser();
+      try {
+        const { page } = session;
+        await page.goto(`${viewer.url}/organ-tumour-ai?StudyInstanceUIDs=${study}`);
+        const panel = page.getByTestId('organ-tumour-ai-panel');
+        await panel.getByTestId('prompt-list').waitFor({ timeout: OHIF_LOAD_MS });
+        const total = catalogue.classes.length;
+        assert.equal(await panel.getByTestId('model-select').inputValue(), 'catalogue-preview');
+        const names = () =>
+          panel.getByTestId('prompt-option').evaluateAll((els) => els.map((e) => e.dataset.name));
+        assert.deepEqual(
+          await names(),
+          catalogue.classes.map((c) => c.name),
+        );
+        assert.equal(await panel.getByTestId('prompt-summary').innerText(), `0 of ${total} selected`);
+
+        const search = panel.getByTestId('prompt-search');
+        await search.fill('IVC');
+        assert.deepEqual(await names(), ['inferior vena cava']);
+        assert.match(await panel.getByTestId('prompt-option').innerText(), /\(IVC\)/);
+        await search.fill('hepatic');
+        assert.deepEqual(await names(), ['liver tumour']);
+        await search.fill('liver');
+        assert.deepEqual(await names(), ['liver', 'liver tumour']);
+        await panel.getByTestId('prompt-option').first().click();
+        assert.match(
+          await panel.getByTestId('prompt-summary').innerText(),
+          new RegExp(`^1 of ${total} selected`),
+        );
+        await search.fill('femur');
+        await panel.getByTestId('prompt-no-match').waitFor();
+        await search.fill('');
+        assert.equal((await names()).length, total);
+
+        await expectCtDrawn(session, instances);
+        assertCleanSession(session, viewer.url);
+      } finally {
+        await session.close();
+      }
+    });
+  });
+});
