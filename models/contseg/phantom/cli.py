@@ -32,7 +32,7 @@ def _number(text: str, kind: type, what: str) -> float:
     try:
         return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{what} must be {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{what}: expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
 
 
 def _seed(text: str) -> int:

@@ -94,6 +94,8 @@ def generate_phantom(
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer in 0..{2**32 - 1}, got {seed!r}")
     shape, spacing = _check_geometry(shape, spacing)
+    if phase is not None and phase not in PHASES:
+        raise ValueError(f"unknown contrast phase {phase!r}; expected one of {', '.join(PHASES)}")
     labels = phantom_labels()
 
     anatomy = build_anatomy(np.random.default_rng([seed, 0]), labels)

@@ -12,6 +12,7 @@ from .tissues import Tissue
 
 MIN_RADIUS_MM = 6.0
 MAX_RADIUS_MM = 20.0
+PROBE_MARGIN_MM = 8.0
 _CANDIDATES = 64  # candidate centres tried at once (one vectorised painting of all their probes)
 
 
@@ -27,8 +28,9 @@ def _sphere_directions(count: int) -> np.ndarray:
 def place_tumours(rng: np.random.Generator, anatomy: Anatomy, liver_label: int, count: int) -> list[Ellipsoid]:
     """Up to `count` non-overlapping tumours in the undeformed anatomy frame (mm), each well inside the liver.
 
-    A candidate is kept when its centre and probes on two shells (half the radius and just outside the tumour's
-    largest extent) all carry the liver label, and it keeps 4 mm from earlier tumours. The radius shrinks by 20 %
+    A candidate is kept when its centre and probes on two shells (half the radius, and PROBE_MARGIN_MM outside the
+    tumour's largest extent, so that even coarse voxels next to the tumour are liver) all carry the liver label, and
+    it keeps 4 mm from earlier tumours. The radius shrinks by 20 %
     after each batch of candidates fails; a tumour that does not fit at the minimum radius is left out.
     """
     lo, hi = anatomy.liver.box()
@@ -38,7 +40,7 @@ def place_tumours(rng: np.random.Generator, anatomy: Anatomy, liver_label: int, 
         radius = rng.uniform(MIN_RADIUS_MM, MAX_RADIUS_MM)
         while radius >= MIN_RADIUS_MM:
             semi = radius * rng.uniform(0.85, 1.15, 3)
-            reach = semi.max() * 1.12 + 1.0
+            reach = semi.max() * 1.12 + PROBE_MARGIN_MM
             centres = rng.uniform(lo, hi, (_CANDIDATES, 3))
             scales = np.where(np.arange(len(probes)) > 24, reach, semi.max())[:, None]
             points = (centres[:, None, :] + probes[None] * scales[None]).reshape(-1, 3)
