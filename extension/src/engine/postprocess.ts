@@ -29,12 +29,19 @@ export function labelComponents(
 ): { labels: Int32Array; sizes: number[] } {
   const [nx, ny, nz] = dims;
   const plane = nx * ny;
-  const neighbours = previousNeighbours(connectivity).map(([dx, dy, dz]) => ({
-    dx,
-    dy,
-    dz,
-    offset: dx + nx * dy + plane * dz,
-  }));
+  const all = previousNeighbours(connectivity);
+  // Under 26-connectivity, when the voxel before in the row is foreground it is already joined with every
+  // neighbour at dx <= 0 (they are its neighbours too), so only the dx = +1 ones need a look.
+  const afterRun = connectivity === 26 ? all.filter(([dx]) => dx === 1) : all;
+  const table = (list: [number, number, number][]) => ({
+    count: list.length,
+    dx: Int32Array.from(list, ([dx]) => dx),
+    dy: Int32Array.from(list, ([, dy]) => dy),
+    dz: Int32Array.from(list, ([, , dz]) => dz),
+    offset: Int32Array.from(list, ([dx, dy, dz]) => dx + nx * dy + plane * dz),
+  });
+  const full = table(all);
+  const partial = table(afterRun);
   const labels = new Int32Array(mask.length);
   let parent = new Int32Array(1024);
   let next = 1;
@@ -48,12 +55,20 @@ export function labelComponents(
   let n = 0;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
+      const interiorRow = z > 0 && y > 0 && y < ny - 1;
       for (let x = 0; x < nx; x++, n++) {
         if (!mask[n]) continue;
-        let root = 0;
-        for (const { dx, dy, dz, offset } of neighbours) {
-          if (x + dx < 0 || x + dx >= nx || y + dy < 0 || y + dy >= ny || z + dz < 0) continue;
-          const other = labels[n + offset] as number;
+        // Same-row predecessor first: in a run of foreground voxels it already carries the component.
+        let root = x > 0 && labels[n - 1] ? find(labels[n - 1] as number) : 0;
+        const t = root ? partial : full;
+        const interior = interiorRow && x > 0 && x < nx - 1;
+        for (let k = 0; k < t.count; k++) {
+          if (!interior) {
+            const xx = x + (t.dx[k] as number);
+            const yy = y + (t.dy[k] as number);
+            if (xx < 0 || xx >= nx || yy < 0 || yy >= ny || z + (t.dz[k] as number) < 0) continue;
+          }
+          const other = labels[n + (t.offset[k] as number)] as number;
           if (other === 0) continue;
           const r = find(other);
           if (root === 0) root = r;
