@@ -14,7 +14,7 @@ import numpy as np
 from .body import Diaphragm, Heart, Psoas, Table, Torso
 from .fields import Deformation
 from .labels import PhantomLabels
-from .organs import Kidney, Solid, Stomach, Tubular
+from .organs import HollowOrgan, Kidney, Solid, Tubular
 from .painting import Layer
 from .shapes import Bumps, Ellipsoid, Tube, rotation_matrix
 from .skeleton import Ribs, Spine
@@ -124,11 +124,34 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         Tissue.LIVER,
     )
     stomach_tube = d.tube([(42, 18, 100, 34), (58, -12, 70, 36), (45, -42, 38, 28), (12, -55, 18, 18), (-20, -42, 10, 11)])
-    stomach = Stomach(
-        stomach_tube,
+    stomach = HollowOrgan(
+        (stomach_tube,),
         wall=rng.uniform(3.0, 5.0),
         gas_level=float((stomach_tube.centreline[:, 1] - stomach_tube.radii).min()) + rng.uniform(0.0, 25.0),
+        wall_tissue=Tissue.STOMACH_WALL,
+        content_tissue=Tissue.STOMACH_FLUID,
     )
+    duodenum = HollowOrgan(
+        (d.tube([(-20, -42, 10, 10), (-42, -32, 6, 11), (-56, -14, -8, 11), (-56, -10, -36, 11), (-30, -12, -58, 10), (5, -14, -56, 10), (24, -10, -34, 9), (30, -12, -14, 9)]),),
+        wall=2.5,
+        gas_level=-50.0 * s + rng.uniform(-5.0, 10.0),
+        wall_tissue=Tissue.BOWEL_WALL,
+        content_tissue=Tissue.BOWEL_FLUID,
+    )
+    colon = HollowOrgan(
+        (
+            d.tube(
+                [(-70, -25, -125, 27), (-88, 0, -70, 24), (-84, -20, -15, 22), (-55, -62, -25, 21), (0, -72, -32, 21),
+                 (45, -64, -20, 21), (88, -20, 18, 21), (95, 12, -35, 18), (88, 5, -100, 18), (45, -18, -140, 17), (0, 0, -165, 16)]
+            ),
+        ),
+        wall=2.0,
+        gas_level=-55.0 * s + rng.uniform(-10.0, 15.0),
+        wall_tissue=Tissue.BOWEL_WALL,
+        content_tissue=Tissue.FECES,
+    )
+    small_bowel = HollowOrgan((_small_bowel_path(d),), wall=2.0, gas_level=-70.0 * s + rng.uniform(-5.0, 10.0),
+                              wall_tissue=Tissue.BOWEL_WALL, content_tissue=Tissue.BOWEL_FLUID)
     spleen_shape = d.ellipsoid((92.0, 45.0, 62.0), (20.0, 50.0, 45.0), bumps=0.07, yaw=0.5, roll=0.3)
     spleen = Solid((spleen_shape,), Tissue.SPLEEN)
     kidney_size = (26.0, 23.0, 52.0)
@@ -185,6 +208,9 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         Layer("psoas", psoas, over=CAVITY),
         Layer("spine", spine, over=BODY),
         Layer("table", table, over=frozenset({Tissue.AIR})),
+        Layer("colon", colon, label=labels.colon, **organ),
+        Layer("small bowel", small_bowel, label=labels.small_bowel, **organ),
+        Layer("duodenum", duodenum, label=labels.duodenum, **organ),
         Layer("liver", liver, label=labels.liver, **organ),
         Layer("stomach", stomach, label=labels.stomach, **organ),
         Layer("spleen", spleen, label=labels.spleen, **organ),
@@ -224,3 +250,15 @@ def _adrenal(d: _Draw, kidney: Ellipsoid, medial: float) -> Solid:
         for side in (-1.0, 1.0)
     )
     return Solid(limbs, Tissue.ADRENAL)
+
+
+def _small_bowel_path(d: _Draw) -> Tube:
+    """Small-bowel loops: a serpentine tube, five rows running across the mid and lower abdomen, each row at its
+    own depth, with jittered turning points."""
+    control = []
+    for row, z in enumerate((-38.0, -62.0, -86.0, -110.0, -132.0)):
+        xs = (-50.0, -18.0, 18.0, 50.0) if row % 2 == 0 else (50.0, 18.0, -18.0, -50.0)
+        for n, x in enumerate(xs):
+            y = (-40.0 if (n + row) % 2 == 0 else -15.0) + d.rng.uniform(-8.0, 8.0)
+            control.append((x + d.rng.uniform(-6.0, 6.0), y, z + d.rng.uniform(-5.0, 5.0), 12.0))
+    return d.tube(control, sd=2.0)

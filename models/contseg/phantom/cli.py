@@ -12,10 +12,7 @@ import time
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from .dicom_writer import write_dicom_series
-from .generate import DEFAULT_SHAPE, DEFAULT_SPACING, MAX_VOXELS_PER_AXIS, generate_phantom
-from .nifti_writer import write_nifti
-from .tissues import PHASES
+from .defaults import DEFAULT_SHAPE, DEFAULT_SPACING, MAX_VOXELS_PER_AXIS, PHASES
 
 BAD_ARGUMENTS = 2
 WRITE_FAILED = 1
@@ -79,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--no-dicom and --no-nifti together leave nothing to write")
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} exists and is not a folder")
+
+    # Imported only now, so that argument errors come back fast (numpy, scipy, nibabel and pydicom load slowly).
+    from .dicom_writer import write_dicom_series
+    from .generate import generate_phantom
+    from .nifti_writer import write_nifti
 
     started = time.perf_counter()
     phantom = generate_phantom(args.seed, tuple(args.shape), tuple(args.spacing), args.phase)

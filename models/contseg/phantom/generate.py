@@ -13,15 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .anatomy import build_anatomy
+from .defaults import DEFAULT_SHAPE, DEFAULT_SPACING, MAX_VOXELS_PER_AXIS
 from .intensity import synthesize_hu
 from .labels import phantom_labels
 from .painting import GridSpace, Layer, paint
 from .tissues import PHASES, Tissue, hu_lookup
 from .tumours import place_tumours, tumour_solid
 
-DEFAULT_SHAPE = (192, 160, 128)
-DEFAULT_SPACING = (2.0, 2.0, 2.5)
-MAX_VOXELS_PER_AXIS = 1024
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0])
 
 

@@ -24,6 +24,9 @@ class PhantomLabels:
     pancreas: int
     right_adrenal_gland: int
     left_adrenal_gland: int
+    duodenum: int
+    colon: int
+    small_bowel: int
     liver_tumour: int
 
     def names(self) -> dict[int, str]:

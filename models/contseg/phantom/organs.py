@@ -1,5 +1,5 @@
-"""Organ geometries: solids made of bumpy ellipsoids, kidneys with cortex, medulla and hilum, the stomach with wall,
-fluid and a gas cap, and tubular structures (vessels, pancreas). Anatomy frame, LPS mm (see shapes.py)."""
+"""Organ geometries: solids made of bumpy ellipsoids, kidneys with cortex, medulla and hilum, stomach and bowel with
+wall, content and gas, and tubular structures (vessels, pancreas). Anatomy frame, LPS mm (see shapes.py)."""
 
 from __future__ import annotations
 
@@ -51,21 +51,25 @@ class Kidney:
 
 
 @dataclass(frozen=True)
-class Stomach:
-    """Stomach as a tube: `wall` mm of enhancing wall around fluid, with gas in front of y = gas_level (the patient
-    lies supine, so gas rises anteriorly)."""
+class HollowOrgan:
+    """Stomach or bowel: union of tubes with `wall` mm of wall tissue around the content, and gas in front of
+    y = gas_level (the patient lies supine, so gas rises anteriorly)."""
 
-    tube: Tube
+    tubes: tuple[Tube, ...]
     wall: float
     gas_level: float
+    wall_tissue: Tissue
+    content_tissue: Tissue
 
     def tissue_at(self, p: Coords) -> np.ndarray:
-        depth = self.tube.depth(p)
+        depth = self.tubes[0].depth(p)
+        for tube in self.tubes[1:]:
+            depth = np.minimum(depth, tube.depth(p))
         conditions = [depth > 0, depth > -self.wall, p[1] < self.gas_level]
-        return np.select(conditions, [Tissue.NONE, Tissue.STOMACH_WALL, Tissue.GAS], Tissue.STOMACH_FLUID).astype(np.uint8)
+        return np.select(conditions, [Tissue.NONE, self.wall_tissue, Tissue.GAS], self.content_tissue).astype(np.uint8)
 
     def box(self) -> Box:
-        return self.tube.box()
+        return union_box([tube.box() for tube in self.tubes])
 
 
 @dataclass(frozen=True)

@@ -127,16 +127,30 @@ class Tube:
         return Tube(CubicSpline(arc, control, bc_type="natural")(t), np.interp(t, arc, radii))
 
     def depth(self, p: Coords) -> np.ndarray:
-        """Signed distance to the tube surface (mm): negative inside, approximately Euclidean near the surface."""
-        best = np.full(np.broadcast_shapes(*(c.shape for c in p)), np.inf, np.float32)
+        """Signed distance to the tube surface (mm): negative inside, approximately Euclidean near the surface.
+
+        Only the inside matters to callers, so each segment is evaluated just on the points within its own z range
+        (points sorted by z once, so that range is one contiguous run); elsewhere the result is +inf.
+        """
+        shape = np.broadcast_shapes(*(c.shape for c in p))
+        x, y, z = (np.broadcast_to(c, shape).ravel() for c in p)
+        order = np.argsort(z, kind="stable")
+        x, y, z = x[order], y[order], z[order]
+        best = np.full(len(z), np.inf, np.float32)
         for a, b, ra, rb in zip(self.centreline[:-1], self.centreline[1:], self.radii[:-1], self.radii[1:]):
+            reach = max(ra, rb)
+            run = slice(*np.searchsorted(z, [min(a[2], b[2]) - reach, max(a[2], b[2]) + reach]))
+            if run.start == run.stop:
+                continue
             d = (b - a).astype(np.float32)
-            rel = [c - np.float32(o) for c, o in zip(p, a)]
+            rel = (x[run] - np.float32(a[0]), y[run] - np.float32(a[1]), z[run] - np.float32(a[2]))
             t = (rel[0] * d[0] + rel[1] * d[1] + rel[2] * d[2]) / np.float32(d @ d)
             np.clip(t, 0.0, 1.0, out=t)
             dist2 = sum((rel[i] - t * d[i]) ** 2 for i in range(3))
-            np.minimum(best, np.sqrt(dist2) - (np.float32(ra) + t * np.float32(rb - ra)), out=best)
-        return best
+            np.minimum(best[run], np.sqrt(dist2) - (np.float32(ra) + t * np.float32(rb - ra)), out=best[run])
+        out = np.empty_like(best)
+        out[order] = best
+        return out.reshape(shape)
 
     def box(self) -> Box:
         """Axis-aligned bounding box (lo [3], hi [3]) in mm."""

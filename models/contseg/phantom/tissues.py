@@ -10,7 +10,7 @@ from enum import IntEnum
 
 import numpy as np
 
-PHASES = ("non-contrast", "arterial", "portal-venous")
+from .defaults import PHASES
 
 
 class Tissue(IntEnum):
@@ -49,6 +49,9 @@ class Tissue(IntEnum):
     TABLE = 30
     TABLE_FOAM = 31
     MEDIASTINAL_FAT = 32
+    BOWEL_WALL = 33
+    BOWEL_FLUID = 34
+    FECES = 35
 
 
 # Mean HU per phase (non-contrast, arterial, portal venous) and texture amplitude (HU, standard deviation of the
@@ -77,6 +80,9 @@ HU_TABLE: dict[Tissue, tuple[float, float, float, float]] = {
     Tissue.STOMACH_WALL: (42, 95, 85, 6),
     Tissue.STOMACH_FLUID: (12, 12, 12, 4),
     Tissue.GAS: (-960, -960, -960, 20),
+    Tissue.BOWEL_WALL: (40, 90, 80, 6),
+    Tissue.BOWEL_FLUID: (15, 15, 15, 5),
+    Tissue.FECES: (-40, -40, -40, 90),
     Tissue.PANCREAS: (42, 120, 95, 10),
     Tissue.ADRENAL: (30, 65, 60, 5),
     Tissue.ARTERIAL_BLOOD: (42, 320, 165, 5),

@@ -30,6 +30,9 @@ VOLUME_ML = {
     "pancreas": (25, 120),
     "right adrenal gland": (1, 12),
     "left adrenal gland": (1, 12),
+    "duodenum": (25, 150),
+    "colon": (300, 1400),
+    "small bowel": (120, 800),
 }
 
 
@@ -42,7 +45,7 @@ def _centroid_ras(phantom, mask: np.ndarray) -> np.ndarray:
 def test_label_numbers_are_the_catalogue_numbers_of_the_named_classes() -> None:
     catalogue = {c["name"]: c["label"] for c in json.loads(CATALOGUE.read_text())["classes"]}
     names = phantom_labels().names()
-    assert len(names) == 13
+    assert len(names) == 16
     for number, name in names.items():
         assert catalogue[name] == number
 
@@ -75,6 +78,11 @@ def test_organs_lie_at_their_anatomical_positions(small_phantom, seed: int) -> N
     assert at["gallbladder"][x] > spine[x] + 20 and at["gallbladder"][z] < at["liver"][z]  # under the right liver
     assert abs(at["pancreas"][x] - spine[x]) < 40 and at["pancreas"][y] > at["aorta"][y]  # midline, in front
     assert at["portal and splenic vein"][y] > at["aorta"][y]  # in front of the aorta
+    assert at["duodenum"][x] > at["pancreas"][x] and at["duodenum"][z] < at["stomach"][z]  # C-loop right of the pancreas
+    assert at["small bowel"][z] < at["pancreas"][z] - 40 and abs(at["small bowel"][x] - spine[x]) < 40
+    colon = np.argwhere(p.labels == n.colon) @ p.affine[:3, :3].T + p.affine[:3, 3]
+    assert (colon[:, x] > spine[x] + 70).any() and (colon[:, x] < spine[x] - 70).any()  # ascending and descending
+    assert (colon[:, y] > spine[y] + 100).any()  # transverse colon at the front
 
 
 def test_seeds_draw_zero_to_three_tumours_inside_the_liver(small_phantom) -> None:
