@@ -91,6 +91,11 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
       }
 
       await expectCtDrawn(session, instances);
+      // The segmentation mode's tools are active: the mouse wheel scrolls the stack (to mid-abdomen for the picture).
+      const middle = Math.ceil(instances / 2);
+      await page.locator('.cornerstone-viewport-element').first().hover();
+      for (let i = 1; i < middle; i++) await page.mouse.wheel(0, 100);
+      await page.getByText(`(${middle}/${instances})`).first().waitFor({ timeout: 60_000 });
       await mkdir(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
       assertCleanSession(session, stack.viewer.url);

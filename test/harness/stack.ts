@@ -44,6 +44,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     log(`Orthanc ${orthanc.baseUrl} (data in ${orthanc.workDir})`);
+    // The viewer starts before the uploads so that a busy port fails fast.
+    const viewer = await startViewerServer({
+      orthancUrl: orthanc.baseUrl,
+      port: options.port,
+      modelsDir: options.modelsDir,
+    });
+    cleanups.push(() => viewer.close());
     let phantomStudy: string | undefined;
     let realStudy: string | undefined;
     if (options.phantom ?? true) {
@@ -51,10 +58,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (why) log(`phantom skipped: ${why}`);
       else {
         const out = await mkdtemp(path.join(tmpdir(), 'contseg-phantom-'));
-        cleanups.push(() => rm(out, { recursive: true, force: true }));
-        log('generating the phantom study (seed 7) …');
-        await generatePhantom(out, 7);
-        [phantomStudy] = await stowFolder(orthanc.dicomWebUrl, out);
+        try {
+          log('generating the phantom study (seed 7) …');
+          await generatePhantom(out, 7);
+          [phantomStudy] = await stowFolder(orthanc.dicomWebUrl, out);
+        } finally {
+          await rm(out, { recursive: true, force: true });
+        }
         log(`phantom uploaded: study ${phantomStudy}`);
       }
     }
@@ -62,12 +72,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       [realStudy] = await stowFolder(orthanc.dicomWebUrl, REAL_SERIES);
       log(`real CT series uploaded: study ${realStudy}`);
     }
-    const viewer = await startViewerServer({
-      orthancUrl: orthanc.baseUrl,
-      port: options.port,
-      modelsDir: options.modelsDir,
-    });
-    cleanups.push(() => viewer.close());
     return {
       orthanc,
       viewer,
