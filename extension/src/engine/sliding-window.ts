@@ -142,6 +142,9 @@ export async function slidingWindow(
 
   const input = new Float32Array(spec.batch * patchVoxels);
   for (let first = 0; first < windows.length; first += spec.batch) {
+    // A macrotask break per batch: a cancel message (worker) or abort event gets through even when the
+    // predictor resolves without ever leaving the microtask queue.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     hooks.signal?.throwIfAborted();
     const batch = windows.slice(first, first + spec.batch);
     batch.forEach((start, b) => extractPatch(image, dims, padLo, start, spec.patch, input, b * patchVoxels));
