@@ -202,3 +202,39 @@ function storedValues(bytes: Uint8Array, bigEndian: boolean, format: PixelFormat
   }
   return out;
 }
+
+/**
+ * Recognises a frame's encoding from its bytes, for servers that do not declare the transfer syntax of a frame:
+ * JPEG 2000 codestream or JP2 box, JPEG by its SOF marker (baseline, extended, lossless, JPEG-LS), DICOM RLE by its
+ * header, uncompressed by its length. Returns undefined when none fits.
+ */
+export function detectTransferSyntax(bytes: Uint8Array, format: PixelFormat): string | undefined {
+  const b = (n: number) => bytes[n] ?? -1;
+  if (
+    (b(0) === 0xff && b(1) === 0x4f && b(2) === 0xff && b(3) === 0x51) ||
+    (b(4) === 0x6a && b(5) === 0x50)
+  ) {
+    return TRANSFER_SYNTAX.jpeg2000Lossless;
+  }
+  if (b(0) === 0xff && b(1) === 0xd8) {
+    for (let pos = 2; pos + 3 < bytes.length;) {
+      if (b(pos) !== 0xff) return undefined;
+      const marker = b(pos + 1);
+      if (marker === 0xc0) return TRANSFER_SYNTAX.jpegBaseline;
+      if (marker === 0xc1) return TRANSFER_SYNTAX.jpegExtended;
+      if (marker === 0xc3) return TRANSFER_SYNTAX.jpegLossless;
+      if (marker === 0xf7) return TRANSFER_SYNTAX.jpegLsLossless;
+      pos += 2 + ((b(pos + 2) << 8) | b(pos + 3));
+    }
+    return undefined;
+  }
+  const expected = format.rows * format.columns * (format.bitsAllocated / 8);
+  if (bytes.byteLength === expected || bytes.byteLength === expected + 1)
+    return TRANSFER_SYNTAX.explicitLittle;
+  if (bytes.byteLength >= 64) {
+    const header = new DataView(bytes.buffer, bytes.byteOffset, 64);
+    const segments = header.getUint32(0, true);
+    if (segments >= 1 && segments <= 15 && header.getUint32(4, true) === 64) return TRANSFER_SYNTAX.rle;
+  }
+  return undefined;
+}

@@ -111,3 +111,9 @@ declare module 'jpeg-lossless-decoder-js' {
     ): Uint8Array | Uint16Array;
   }
 }
+
+declare module 'xhr2' {
+  /** XMLHttpRequest for Node on top of node:http/https (the browser's own is used in the viewer). */
+  const XMLHttpRequest: { new (): globalThis.XMLHttpRequest };
+  export default XMLHttpRequest;
+}

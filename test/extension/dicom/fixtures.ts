@@ -34,11 +34,14 @@ export async function readFolder(folder: string): Promise<{ file: string; image:
   );
 }
 
-/** Runs a DCMTK transcoder (dcmcrle, dcmcjpls, dcmcjpeg) on every file of a folder into a temp folder. */
-export async function transcodeFolder(folder: string, tool: string, args: string[] = []) {
+/** Runs a DCMTK transcoder (dcmcrle, dcmcjpls, dcmcjpeg) on the first `count` files of a folder. */
+export async function transcodeFolder(folder: string, tool: string, args: string[], count: number) {
   const out = await mkdtemp(path.join(tmpdir(), `contseg-${tool}-`));
   try {
-    for (const file of (await readdir(folder)).filter((f) => f.endsWith('.dcm'))) {
+    for (const file of (await readdir(folder))
+      .filter((f) => f.endsWith('.dcm'))
+      .sort()
+      .slice(0, count)) {
       await run(tool, [...args, path.join(folder, file), path.join(out, file)]);
     }
     return await readFolder(out);
