@@ -20,7 +20,9 @@ from .shapes import Bumps, Ellipsoid, Tube, rotation_matrix
 from .skeleton import Ribs, Spine
 from .tissues import Tissue
 
-BODY = frozenset({Tissue.SKIN, Tissue.SUBCUTANEOUS_FAT, Tissue.MUSCLE, Tissue.VISCERAL_FAT, Tissue.LUNG, Tissue.DIAPHRAGM})
+BODY = frozenset(
+    {Tissue.SKIN, Tissue.SUBCUTANEOUS_FAT, Tissue.MUSCLE, Tissue.VISCERAL_FAT, Tissue.LUNG, Tissue.DIAPHRAGM}
+)
 CAVITY = frozenset({Tissue.VISCERAL_FAT})
 THROUGH_DIAPHRAGM = frozenset(
     {Tissue.VISCERAL_FAT, Tissue.MEDIASTINAL_FAT, Tissue.LUNG, Tissue.DIAPHRAGM, Tissue.HEART_BLOOD, Tissue.MYOCARDIUM}
@@ -103,7 +105,9 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         thickness=4.0,
         mediastinum=45.0 * s,
     )
-    heart = Heart(d.ellipsoid((20.0, -20.0, diaphragm_right / s + 45.0), (60.0, 48.0, 50.0), bumps=0.03, yaw=0.3), diaphragm)
+    heart = Heart(
+        d.ellipsoid((20.0, -20.0, diaphragm_right / s + 45.0), (60.0, 48.0, 50.0), bumps=0.03, yaw=0.3), diaphragm
+    )
     spine = Spine(
         body_y=42.0 * s + rng.normal(0.0, 2.0),
         body_half_width=22.0 * s,
@@ -114,7 +118,9 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         cortex=3.0,
     )
     psoas = Psoas(rng.uniform(-20.0, 0.0) * s, 0.18, 26.0 * s, 26.0 * s, 0.12, spine.body_y + 4.0)
-    table = Table(top=torso.outline[2] * (1.0 + float(torso.lobe_amplitudes.sum())) + deformation.bound + 5.0, half_width=230.0)
+    table = Table(
+        top=torso.outline[2] * (1.0 + float(torso.lobe_amplitudes.sum())) + deformation.bound + 5.0, half_width=230.0
+    )
 
     liver = Solid(
         (
@@ -123,7 +129,9 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         ),
         Tissue.LIVER,
     )
-    stomach_tube = d.tube([(42, 18, 100, 34), (58, -12, 70, 36), (45, -42, 38, 28), (12, -55, 18, 18), (-20, -42, 10, 11)])
+    stomach_tube = d.tube(
+        [(42, 18, 100, 34), (58, -12, 70, 36), (45, -42, 38, 28), (12, -55, 18, 18), (-20, -42, 10, 11)]
+    )
     stomach = HollowOrgan(
         (stomach_tube,),
         wall=rng.uniform(3.0, 5.0),
@@ -132,7 +140,20 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         content_tissue=Tissue.STOMACH_FLUID,
     )
     duodenum = HollowOrgan(
-        (d.tube([(-20, -42, 10, 10), (-42, -32, 6, 11), (-56, -14, -8, 11), (-56, -10, -36, 11), (-30, -12, -58, 10), (5, -14, -56, 10), (24, -10, -34, 9), (30, -12, -14, 9)]),),
+        (
+            d.tube(
+                [
+                    (-20, -42, 10, 10),
+                    (-42, -32, 6, 11),
+                    (-56, -14, -8, 11),
+                    (-56, -10, -36, 11),
+                    (-30, -12, -58, 10),
+                    (5, -14, -56, 10),
+                    (24, -10, -34, 9),
+                    (30, -12, -14, 9),
+                ]
+            ),
+        ),
         wall=2.5,
         gas_level=-50.0 * s + rng.uniform(-5.0, 10.0),
         wall_tissue=Tissue.BOWEL_WALL,
@@ -141,8 +162,19 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
     colon = HollowOrgan(
         (
             d.tube(
-                [(-70, -25, -125, 27), (-88, 0, -70, 24), (-84, -20, -15, 22), (-55, -62, -25, 21), (0, -72, -32, 21),
-                 (45, -64, -20, 21), (88, -20, 18, 21), (95, 12, -35, 18), (88, 5, -100, 18), (45, -18, -140, 17), (0, 0, -165, 16)]
+                [
+                    (-70, -25, -125, 27),
+                    (-88, 0, -70, 24),
+                    (-84, -20, -15, 22),
+                    (-55, -62, -25, 21),
+                    (0, -72, -32, 21),
+                    (45, -64, -20, 21),
+                    (88, -20, 18, 21),
+                    (95, 12, -35, 18),
+                    (88, 5, -100, 18),
+                    (45, -18, -140, 17),
+                    (0, 0, -165, 16),
+                ]
             ),
         ),
         wall=2.0,
@@ -150,42 +182,79 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         wall_tissue=Tissue.BOWEL_WALL,
         content_tissue=Tissue.FECES,
     )
-    small_bowel = HollowOrgan((_small_bowel_path(d),), wall=2.0, gas_level=-70.0 * s + rng.uniform(-5.0, 10.0),
-                              wall_tissue=Tissue.BOWEL_WALL, content_tissue=Tissue.BOWEL_FLUID)
+    small_bowel = HollowOrgan(
+        (_small_bowel_path(d),),
+        wall=2.0,
+        gas_level=-70.0 * s + rng.uniform(-5.0, 10.0),
+        wall_tissue=Tissue.BOWEL_WALL,
+        content_tissue=Tissue.BOWEL_FLUID,
+    )
     spleen_shape = d.ellipsoid((92.0, 45.0, 62.0), (20.0, 50.0, 45.0), bumps=0.07, yaw=0.5, roll=0.3)
     spleen = Solid((spleen_shape,), Tissue.SPLEEN)
     kidney_size = (26.0, 23.0, 52.0)
-    right_kidney = Kidney(d.ellipsoid((-78.0, 52.0, -48.0), kidney_size, bumps=0.03, yaw=-0.6, pitch=0.2), np.array([1.0, 0.0, 0.0]), rng.uniform(0.65, 0.75))
-    left_kidney = Kidney(d.ellipsoid((78.0, 50.0, -32.0), kidney_size, bumps=0.03, yaw=0.6, pitch=-0.2), np.array([-1.0, 0.0, 0.0]), rng.uniform(0.65, 0.75))
-    gallbladder = Solid((d.ellipsoid((-55.0, -45.0, 14.0), (15.0, 17.0, 36.0), bumps=0.04, roll=-0.6),), Tissue.GALLBLADDER_BILE)
+    right_kidney = Kidney(
+        d.ellipsoid((-78.0, 52.0, -48.0), kidney_size, bumps=0.03, yaw=-0.6, pitch=0.2),
+        np.array([1.0, 0.0, 0.0]),
+        rng.uniform(0.65, 0.75),
+    )
+    left_kidney = Kidney(
+        d.ellipsoid((78.0, 50.0, -32.0), kidney_size, bumps=0.03, yaw=0.6, pitch=-0.2),
+        np.array([-1.0, 0.0, 0.0]),
+        rng.uniform(0.65, 0.75),
+    )
+    gallbladder = Solid(
+        (d.ellipsoid((-55.0, -45.0, 14.0), (15.0, 17.0, 36.0), bumps=0.04, roll=-0.6),), Tissue.GALLBLADDER_BILE
+    )
     pancreas = Tubular(
         (d.tube([(-32, -12, -2, 15), (-8, -20, 6, 11), (25, -10, 14, 10), (62, 12, 22, 9), (82, 30, 28, 8)], sd=2.0),),
         Tissue.PANCREAS,
     )
-    adrenals = [
-        _adrenal(d, kidney.shape, medial) for kidney, medial in ((right_kidney, 1.0), (left_kidney, -1.0))
-    ]
+    adrenals = [_adrenal(d, kidney.shape, medial) for kidney, medial in ((right_kidney, 1.0), (left_kidney, -1.0))]
     hilum = spleen_shape.centre + np.array([-22.0, -8.0, -5.0]) * s
     confluence = (-10.0, -4.0, 6.0)
     portal_splenic = Tubular(
         (
-            d.tube([confluence + (7.0,), (-28, -10, 24, 7), (-45, -8, 38, 7), (-70, -4, 46, 5), (-90, 2, 52, 4)], sd=2.0),
+            d.tube(
+                [confluence + (7.0,), (-28, -10, 24, 7), (-45, -8, 38, 7), (-70, -4, 46, 5), (-90, 2, 52, 4)], sd=2.0
+            ),
             d.tube([(-45, -8, 38, 5), (-25, -25, 52, 4.5), (-5, -42, 62, 3.5)], sd=2.0),
             d.tube([confluence + (5.0,), (25, 2, 14, 4.5), (62, 24, 24, 4.5), tuple(hilum / s) + (4.5,)], sd=1.5),
         ),
         Tissue.PORTAL_BLOOD,
     )
     ivc_top = diaphragm_right / s + 12.0
-    ivc = Tubular((d.tube([(-22, 16, -115, 10), (-23, 14, -60, 10), (-25, 10, 20, 11), (-28, 8, 80, 11), (-20, 5, ivc_top, 12)]),), Tissue.CAVAL_BLOOD)
-    iliac_veins = Tubular((d.tube([(-22, 16, -113, 9), (-55, 30, -175, 8)]), d.tube([(-22, 16, -113, 9), (30, 30, -175, 8)])), Tissue.CAVAL_BLOOD)
-    aorta = Tubular((d.tube([(14, 14, -100, 9), (15, 13, -40, 10), (14, 12, 30, 11), (16, 16, 100, 12), (24, 20, 200, 13)]),), Tissue.ARTERIAL_BLOOD)
-    iliac_arteries = Tubular((d.tube([(14, 14, -98, 6.5), (45, 18, -175, 6)]), d.tube([(14, 14, -98, 6.5), (-20, 18, -175, 6)])), Tissue.ARTERIAL_BLOOD)
+    ivc = Tubular(
+        (
+            d.tube(
+                [(-22, 16, -115, 10), (-23, 14, -60, 10), (-25, 10, 20, 11), (-28, 8, 80, 11), (-20, 5, ivc_top, 12)]
+            ),
+        ),
+        Tissue.CAVAL_BLOOD,
+    )
+    iliac_veins = Tubular(
+        (d.tube([(-22, 16, -113, 9), (-55, 30, -175, 8)]), d.tube([(-22, 16, -113, 9), (30, 30, -175, 8)])),
+        Tissue.CAVAL_BLOOD,
+    )
+    aorta = Tubular(
+        (d.tube([(14, 14, -100, 9), (15, 13, -40, 10), (14, 12, 30, 11), (16, 16, 100, 12), (24, 20, 200, 13)]),),
+        Tissue.ARTERIAL_BLOOD,
+    )
+    iliac_arteries = Tubular(
+        (d.tube([(14, 14, -98, 6.5), (45, 18, -175, 6)]), d.tube([(14, 14, -98, 6.5), (-20, 18, -175, 6)])),
+        Tissue.ARTERIAL_BLOOD,
+    )
     renal_veins = Tubular(
-        (d.tube([(60, 38, -30, 4.5), (25, -4, -28, 4.5), (-22, 10, -30, 5)]), d.tube([(-60, 40, -46, 5), (-24, 14, -42, 5)])),
+        (
+            d.tube([(60, 38, -30, 4.5), (25, -4, -28, 4.5), (-22, 10, -30, 5)]),
+            d.tube([(-60, 40, -46, 5), (-24, 14, -42, 5)]),
+        ),
         Tissue.CAVAL_BLOOD,
     )
     renal_arteries = Tubular(
-        (d.tube([(14, 14, -25, 3), (58, 42, -28, 3)]), d.tube([(14, 14, -28, 3), (-20, 26, -38, 3), (-58, 44, -46, 3)])),
+        (
+            d.tube([(14, 14, -25, 3), (58, 42, -28, 3)]),
+            d.tube([(14, 14, -28, 3), (-20, 26, -38, 3), (-58, 44, -46, 3)]),
+        ),
         Tissue.ARTERIAL_BLOOD,
     )
     hepatic_veins = Tubular(

@@ -1,5 +1,5 @@
-"""Body wall and surroundings: torso layers (skin, fat, muscle with ribs, cavity), diaphragm with lung bases, heart, psoas
-muscles and the CT table. All geometry in the anatomy frame (LPS mm), see shapes.py."""
+"""Body wall and surroundings: torso layers (skin, fat, muscle with ribs, cavity), diaphragm with lung bases,
+heart, psoas muscles and the CT table. All geometry in the anatomy frame (LPS mm), see shapes.py."""
 
 from __future__ import annotations
 
@@ -171,7 +171,9 @@ class Psoas:
 
     def box(self) -> Box:
         reach = self.x0 + self.drift * 400.0 + self.max_radius
-        return np.array([-reach, self.y0 - self.max_radius, -INF]), np.array([reach, self.y0 + self.max_radius, self.origin_z])
+        return np.array([-reach, self.y0 - self.max_radius, -INF]), np.array(
+            [reach, self.y0 + self.max_radius, self.origin_z]
+        )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
+from collections.abc import Sequence
 
 from .defaults import DEFAULT_SHAPE, DEFAULT_SPACING, MAX_VOXELS_PER_AXIS, PHASES
 
@@ -29,7 +30,9 @@ def _number(text: str, kind: type, what: str) -> float:
     try:
         return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{what}: expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"{what}: expected {'an integer' if kind is int else 'a number'}, got {text!r}"
+        ) from None
 
 
 def _seed(text: str) -> int:
@@ -61,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=_seed, required=True, help="phantom number; same seed, same bytes")
     parser.add_argument("--out", type=Path, required=True, help="output folder (created)")
     parser.add_argument("--shape", type=_voxels, nargs=3, default=list(DEFAULT_SHAPE), metavar=("X", "Y", "Z"))
-    parser.add_argument("--spacing", type=_millimetres, nargs=3, default=list(DEFAULT_SPACING), metavar=("SX", "SY", "SZ"))
+    parser.add_argument(
+        "--spacing", type=_millimetres, nargs=3, default=list(DEFAULT_SPACING), metavar=("SX", "SY", "SZ")
+    )
     parser.add_argument("--phase", choices=PHASES, help="contrast phase (default: drawn from the seed)")
     parser.add_argument("--no-dicom", action="store_true", help="skip DIR/dicom/")
     parser.add_argument("--no-nifti", action="store_true", help="skip DIR/image.nii.gz and DIR/labels.nii.gz")

@@ -67,7 +67,9 @@ class Phantom:
         return {name: round(float(counts[number]) * voxel_ml, 3) for number, name in phantom_labels().names().items()}
 
 
-def _check_geometry(shape: tuple[int, ...], spacing: tuple[float, ...]) -> tuple[tuple[int, int, int], tuple[float, float, float]]:
+def _check_geometry(
+    shape: tuple[int, ...], spacing: tuple[float, ...]
+) -> tuple[tuple[int, int, int], tuple[float, float, float]]:
     """Validate shape (3 ints in 1..1024) and spacing (3 finite floats > 0); returns them as tuples."""
     if len(shape) != 3 or len(spacing) != 3:
         raise ValueError(f"shape and spacing need 3 values each, got shape={tuple(shape)} spacing={tuple(spacing)}")
@@ -125,7 +127,16 @@ def generate_phantom(
         voxels = 0
         if found is not None:
             index, coords = found
-            voxels = int(((layer.structure.tissue_at(coords) != Tissue.NONE) & (grid.labels[index] == labels.liver_tumour)).sum())
+            voxels = int(
+                ((layer.structure.tissue_at(coords) != Tissue.NONE) & (grid.labels[index] == labels.liver_tumour)).sum()
+            )
         centre = LPS_TO_RAS @ (shape_.centre + anatomy_origin_lps)
-        tumours.append(Tumour(tuple(round(float(c), 3) for c in centre), round(float(shape_.semi_axes.mean()), 3), round(voxels * voxel_ml, 3), voxels))  # type: ignore[arg-type]
+        tumours.append(
+            Tumour(
+                tuple(round(float(c), 3) for c in centre),
+                round(float(shape_.semi_axes.mean()), 3),
+                round(voxels * voxel_ml, 3),
+                voxels,
+            )
+        )  # type: ignore[arg-type]
     return Phantom(seed, phase, image, grid.labels, grid.tissue, affine, spacing, tuple(tumours))

@@ -1,4 +1,4 @@
-"""Label numbers of the phantom's structures, read from the project's class catalogue (models/contseg/catalogue.json)."""
+"""Label numbers of the phantom's structures, read from the class catalogue (models/contseg/catalogue.json)."""
 
 from __future__ import annotations
 

@@ -40,11 +40,13 @@ class Kidney:
     def tissue_at(self, p: Coords) -> np.ndarray:
         q = self.shape.local(p)
         s = self.shape.radius(p)
-        towards_hilum = q[0] * np.float32(self.hilum[0]) + q[1] * np.float32(self.hilum[1]) + q[2] * np.float32(self.hilum[2])
-        notch = (towards_hilum > 0.3) & (np.abs(q[2]) < 0.35)
-        return np.select([(s > 1.0) | notch, s > self.medulla], [Tissue.NONE, Tissue.KIDNEY_CORTEX], Tissue.KIDNEY_MEDULLA).astype(
-            np.uint8
+        towards_hilum = (
+            q[0] * np.float32(self.hilum[0]) + q[1] * np.float32(self.hilum[1]) + q[2] * np.float32(self.hilum[2])
         )
+        notch = (towards_hilum > 0.3) & (np.abs(q[2]) < 0.35)
+        return np.select(
+            [(s > 1.0) | notch, s > self.medulla], [Tissue.NONE, Tissue.KIDNEY_CORTEX], Tissue.KIDNEY_MEDULLA
+        ).astype(np.uint8)
 
     def box(self) -> Box:
         return self.shape.box()

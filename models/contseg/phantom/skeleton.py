@@ -33,7 +33,10 @@ class Spine:
     def tissue_at(self, p: Coords) -> np.ndarray:
         x, y, z = p
         ax = np.abs(x)
-        q = np.sqrt((x / np.float32(self.body_half_width)) ** 2 + ((y - np.float32(self.body_y)) / np.float32(self.body_half_depth)) ** 2)
+        q = np.sqrt(
+            (x / np.float32(self.body_half_width)) ** 2
+            + ((y - np.float32(self.body_y)) / np.float32(self.body_half_depth)) ** 2
+        )
         level = np.mod(z - np.float32(self.disc_z), np.float32(self.pitch))
         from_disc = np.minimum(level, np.float32(self.pitch) - level)  # mm from the nearest disc centre
         half_disc = self.disc / 2.0
@@ -48,7 +51,10 @@ class Spine:
             arch_level & (rc <= 14.0) & (y >= self.canal_y - 3.0),
             arch_level & (ax >= 5.0) & (ax <= 13.0) & (y >= self.body_y) & (y <= self.canal_y),
             (from_disc > half_disc + 6.0) & (ax <= 4.0) & (y >= self.canal_y + 12.0) & (y <= self.canal_y + 36.0),
-            (from_disc > self.pitch / 3.0) & (ax >= 13.0) & (ax <= 38.0) & (np.abs(y - np.float32(self.canal_y)) <= 3.5),
+            (from_disc > self.pitch / 3.0)
+            & (ax >= 13.0)
+            & (ax <= 38.0)
+            & (np.abs(y - np.float32(self.canal_y)) <= 3.5),
         ]
         choices = [
             Tissue.INTERVERTEBRAL_DISC,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ SMALL_SHAPE = (96, 96, 48)
 SMALL_SPACING = (4.0, 3.5, 6.5)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _small(seed: int, phase: str | None) -> Phantom:
     return generate_phantom(seed, SMALL_SHAPE, SMALL_SPACING, phase)
 

@@ -70,15 +70,22 @@ def test_organs_lie_at_their_anatomical_positions(small_phantom, seed: int) -> N
     assert at["right kidney"][x] > spine[x] + 40 > spine[x] - 40 > at["left kidney"][x]
     assert at["right kidney"][y] < spine[y] + 30 and at["left kidney"][y] < spine[y] + 30  # beside, not in front
     assert at["liver"][z] > at["right kidney"][z]
-    assert at["right adrenal gland"][z] > at["right kidney"][z] + 30 and at["right adrenal gland"][x] < at["right kidney"][x]
-    assert at["left adrenal gland"][z] > at["left kidney"][z] + 30 and at["left adrenal gland"][x] > at["left kidney"][x]
+    assert (
+        at["right adrenal gland"][z] > at["right kidney"][z] + 30
+        and at["right adrenal gland"][x] < at["right kidney"][x]
+    )
+    assert (
+        at["left adrenal gland"][z] > at["left kidney"][z] + 30 and at["left adrenal gland"][x] > at["left kidney"][x]
+    )
     assert at["aorta"][x] < spine[x] and at["aorta"][y] > spine[y]  # left-anterior of the spine
     assert at["inferior vena cava"][x] > at["aorta"][x]
     assert at["stomach"][x] < spine[x] and at["stomach"][z] > spine[z]  # left upper
     assert at["gallbladder"][x] > spine[x] + 20 and at["gallbladder"][z] < at["liver"][z]  # under the right liver
     assert abs(at["pancreas"][x] - spine[x]) < 40 and at["pancreas"][y] > at["aorta"][y]  # midline, in front
     assert at["portal and splenic vein"][y] > at["aorta"][y]  # in front of the aorta
-    assert at["duodenum"][x] > at["pancreas"][x] and at["duodenum"][z] < at["stomach"][z]  # C-loop right of the pancreas
+    assert (
+        at["duodenum"][x] > at["pancreas"][x] and at["duodenum"][z] < at["stomach"][z]
+    )  # C-loop right of the pancreas
     assert at["small bowel"][z] < at["pancreas"][z] - 40 and abs(at["small bowel"][x] - spine[x]) < 40
     colon = np.argwhere(p.labels == n.colon) @ p.affine[:3, :3].T + p.affine[:3, 3]
     assert (colon[:, x] > spine[x] + 70).any() and (colon[:, x] < spine[x] - 70).any()  # ascending and descending

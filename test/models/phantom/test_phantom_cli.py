@@ -21,7 +21,9 @@ def test_python_m_writes_nifti_and_dicom_and_prints_a_one_line_json_summary(tmp_
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "-m", "contseg.phantom", "--seed", "7", "--out", str(out), *SMALL],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -44,7 +46,12 @@ def test_no_dicom_and_no_nifti_each_skip_their_output(tmp_path: Path, capsys: py
 
 def test_rewriting_a_folder_replaces_the_dicom_series_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    assert main(["--seed", "3", "--out", str(out), "--no-nifti", "--shape", "32", "32", "20", "--spacing", "12", "10", "15"]) == 0
+    assert (
+        main(
+            ["--seed", "3", "--out", str(out), "--no-nifti", "--shape", "32", "32", "20", "--spacing", "12", "10", "15"]
+        )
+        == 0
+    )
     assert main(["--seed", "3", "--out", str(out), "--no-nifti", *SMALL]) == 0
     assert len(list((out / "dicom").iterdir())) == 24  # no slices left over from the 20-slice series
     assert [p.name for p in out.iterdir()] == ["dicom"]  # no temporary folders left behind
@@ -63,7 +70,9 @@ def test_rewriting_a_folder_replaces_the_dicom_series_whole(tmp_path: Path, caps
         (["--seed", "1", "--out", "x", "--no-dicom", "--no-nifti"], "nothing to write"),
     ],
 )
-def test_bad_arguments_exit_2_with_a_one_line_reason(argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_exit_2_with_a_one_line_reason(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2

@@ -9,7 +9,9 @@ import numpy as np
 from contseg.phantom import generate_phantom, write_dicom_series, write_nifti
 
 
-def _write(seed: int, folder: Path, shape: tuple[int, int, int], spacing: tuple[float, float, float]) -> dict[str, bytes]:
+def _write(
+    seed: int, folder: Path, shape: tuple[int, int, int], spacing: tuple[float, float, float]
+) -> dict[str, bytes]:
     phantom = generate_phantom(seed, shape, spacing)
     write_nifti(phantom, folder)
     write_dicom_series(phantom, folder / "dicom")

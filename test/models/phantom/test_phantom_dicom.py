@@ -17,7 +17,10 @@ DCIODVFY = "/usr/bin/dciodvfy"
 def _read_series(folder: Path) -> tuple[np.ndarray, list[pydicom.Dataset]]:
     """HU volume [X, Y, Z] (x = column, y = row, z = slice along the normal) and the slices sorted by position."""
     slices = [pydicom.dcmread(path) for path in folder.glob("*.dcm")]
-    row, column = np.array(slices[0].ImageOrientationPatient[:3], float), np.array(slices[0].ImageOrientationPatient[3:], float)
+    row, column = (
+        np.array(slices[0].ImageOrientationPatient[:3], float),
+        np.array(slices[0].ImageOrientationPatient[3:], float),
+    )
     normal = np.cross(row, column)
     slices.sort(key=lambda ds: float(np.dot(np.array(ds.ImagePositionPatient, float), normal)))
     hu = [ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept) for ds in slices]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import ndimage
 
 from contseg.phantom import PHASES, Tissue, generate_phantom
 from contseg.phantom.labels import phantom_labels
+from contseg.phantom.tissues import HU_TABLE
 
 SEED = 1  # has a liver tumour
 
@@ -87,3 +90,13 @@ def test_texture_and_noise_vary_inside_an_organ(small_phantom) -> None:
 def test_phase_is_drawn_from_the_seed_when_not_given() -> None:
     drawn = {generate_phantom(seed, (24, 24, 12), (16.0, 14.0, 26.0)).phase for seed in range(4)}
     assert drawn == set(PHASES)
+
+
+def test_docs_hu_table_lists_every_tissue_with_the_generator_values() -> None:
+    docs = Path(__file__).resolve().parents[3] / "docs" / "phantom.md"
+    rows = {}
+    for line in docs.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].replace(" ", "_").upper() in Tissue.__members__:
+            rows[Tissue[cells[0].replace(" ", "_").upper()]] = tuple(float(c) for c in cells[1:])
+    assert rows == {tissue: tuple(float(v) for v in values) for tissue, values in HU_TABLE.items()}
