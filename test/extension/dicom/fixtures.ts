@@ -2,7 +2,7 @@
 // written with dcmjs (always available), plus DCMTK transcoding of real files into other transfer syntaxes.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,4 +144,23 @@ export function writePart10(dataset: NaturalDataset): ArrayBuffer {
   const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
   return dict.write();
+}
+
+/** Runs dciodvfy on the bytes; returns its Error and Warning lines. */
+export async function dciodvfy(bytes: ArrayBuffer): Promise<{ errors: string[]; warnings: string[] }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'contseg-seg-'));
+  try {
+    const file = path.join(dir, 'seg.dcm');
+    await writeFile(file, new Uint8Array(bytes));
+    const { stdout, stderr } = await run('/usr/bin/dciodvfy', ['-new', file]).catch(
+      (err: { stdout: string; stderr: string }) => err,
+    );
+    const lines = `${stdout}\n${stderr}`.split('\n');
+    return {
+      errors: lines.filter((l) => /^Error/.test(l)),
+      warnings: lines.filter((l) => /^Warning/.test(l)),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

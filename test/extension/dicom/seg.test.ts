@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { DicomError } from '../../../extension/src/dicom/errors.ts';
 import { readSegmentation } from '../../../extension/src/dicom/seg-read.ts';
 import { writeSegmentation, type SegmentInput } from '../../../extension/src/dicom/seg-write.ts';
 import { planSeries, type SeriesPlan } from '../../../extension/src/dicom/series-geometry.ts';
 import { sliceHeaderFromDataset } from '../../../extension/src/dicom/slice-header.ts';
-import { NO_REAL_DATA, REAL_RAW, readFolder, run, syntheticSeries } from './fixtures.ts';
+import { dciodvfy, NO_REAL_DATA, REAL_RAW, readFolder, syntheticSeries } from './fixtures.ts';
 
 const LIVER = {
   category: { scheme: 'SCT', value: '123037004', meaning: 'Anatomical Structure' },
@@ -39,25 +36,6 @@ function ball(plan: SeriesPlan, centre: [number, number, number], radius: number
           mask[i + x * (j + y * k)] = 1;
       }
   return mask;
-}
-
-/** Runs dciodvfy on the bytes; returns its Error and Warning lines. */
-async function dciodvfy(bytes: ArrayBuffer): Promise<{ errors: string[]; warnings: string[] }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'contseg-seg-'));
-  try {
-    const file = path.join(dir, 'seg.dcm');
-    await writeFile(file, new Uint8Array(bytes));
-    const { stdout, stderr } = await run('/usr/bin/dciodvfy', ['-new', file]).catch(
-      (err: { stdout: string; stderr: string }) => err,
-    );
-    const lines = `${stdout}\n${stderr}`.split('\n');
-    return {
-      errors: lines.filter((l) => /^Error/.test(l)),
-      warnings: lines.filter((l) => /^Warning/.test(l)),
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 function sameMask(a: Uint8Array, b: Uint8Array): string | undefined {
