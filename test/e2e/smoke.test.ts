@@ -1,8 +1,8 @@
 // End to end in Debian Chromium: stock OHIF 3.13.2 + our extension and mode loaded by URL + a real Orthanc.
-// Proves that the study list shows the uploaded CT study and offers our mode, that our mode opens it with the CT
-// drawn in a viewport and our panel on the right, that the page is cross-origin isolated, that nothing logs a
-// console error and that no request leaves the viewer's origin; and that the panel lists a registry model's
-// classes and finds them by name and synonym.
+// Proves that the study list shows the uploaded CT study and offers our mode (and does not offer it for a study
+// without CT), that our mode opens it with the CT drawn in a viewport, the stack tools working and our panel on
+// the right, that the page is cross-origin isolated, that nothing logs a console error and that no request leaves
+// the viewer's origin; and that the panel lists a registry model's classes and finds them by name and synonym.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,12 +11,14 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DISPLAY_NAME } from '../../modes/organ-tumour-ai/src/id.ts';
 import { launchBrowser, type BrowserSession } from '../harness/browser.ts';
+import { storeCopyAsModality } from '../harness/derived-study.ts';
 import { firstString, qido, TAG } from '../harness/dicomweb.ts';
 import { decodePng, greyStats } from '../harness/png.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
 import { MODELS_DIR, REPO_ROOT, startViewerServer, type ViewerServer } from '../harness/viewer-server.ts';
 
 const OHIF_LOAD_MS = 120_000;
+const NOT_CT_PATIENT = 'NOTCT-MR';
 const SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'smoke-viewer.png');
 
 /** Waits until the viewport has drawn a CT slice: a non-uniform image, not a blank canvas. */
@@ -56,12 +58,13 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
     assert.ok(found);
     patientId = firstString(found, TAG.PatientID) ?? '';
     instances = Number(firstString(found, TAG.NumberOfStudyRelatedInstances));
+    await storeCopyAsModality(stack.orthanc, study, 'MR', NOT_CT_PATIENT);
   });
   after(async () => {
     await stack?.stop();
   });
 
-  test('study list shows the study and offers our mode; the mode shows the CT and our panel', async () => {
+  test('study list offers our mode for the CT study only; the mode shows the CT, scrolls, and shows our panel', async () => {
     const session = await launchBrowser();
     try {
       const { page } = session;
@@ -72,6 +75,11 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
         true,
         'COOP + COEP make the page isolated',
       );
+
+      // A study without CT is not offered our mode (OHIF's own Segmentation mode is).
+      await page.getByText(NOT_CT_PATIENT, { exact: true }).click();
+      await page.getByRole('button', { name: 'Segmentation', exact: true }).waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByRole('button', { name: DISPLAY_NAME }).count(), 0);
 
       await page.getByText(patientId, { exact: true }).first().click();
       await page.getByRole('button', { name: DISPLAY_NAME }).click();
