@@ -13,7 +13,9 @@ def _unit_noise(rng: np.random.Generator, shape: tuple[int, ...], sigma_voxels: 
     """Gaussian-smoothed white noise rescaled to unit standard deviation: float32 [shape]."""
     noise = rng.standard_normal(shape, dtype=np.float32)
     smooth = gaussian_filter(noise, sigma_voxels, mode="reflect")
-    smooth /= smooth.std()
+    spread = smooth.std()
+    if spread > 0:  # zero only for a single voxel
+        smooth /= spread
     return smooth
 
 

@@ -100,3 +100,10 @@ def test_docs_hu_table_lists_every_tissue_with_the_generator_values() -> None:
         if len(cells) == 5 and cells[0].replace(" ", "_").upper() in Tissue.__members__:
             rows[Tissue[cells[0].replace(" ", "_").upper()]] = tuple(float(c) for c in cells[1:])
     assert rows == {tissue: tuple(float(v) for v in values) for tissue, values in HU_TABLE.items()}
+
+
+@pytest.mark.filterwarnings("error")
+def test_one_voxel_and_one_slice_grids_give_finite_hu_without_warnings() -> None:
+    for shape, spacing in [((1, 1, 1), (1.0, 1.0, 1.0)), ((3, 2, 1), (150.0, 160.0, 300.0))]:
+        p = generate_phantom(0, shape, spacing)
+        assert p.image.shape == shape and -1024 <= p.image.min() and p.image.max() <= 3071
