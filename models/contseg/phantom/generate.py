@@ -17,6 +17,7 @@ from .defaults import DEFAULT_SHAPE, DEFAULT_SPACING, MAX_VOXELS_PER_AXIS
 from .intensity import synthesize_hu
 from .labels import phantom_labels
 from .painting import GridSpace, Layer, paint
+from .shapes import Ellipsoid
 from .tissues import PHASES, Tissue, hu_lookup
 from .tumours import place_tumours, tumour_solid
 
@@ -115,28 +116,29 @@ def generate_phantom(
     anatomy_origin_lps = np.round(acquisition.uniform([-10.0, -40.0, -700.0], [10.0, 10.0, -300.0]), 1)
     image = synthesize_hu(grid.tissue, means, texture, spacing, np.random.default_rng([seed, 2]))
 
-    corner_lps = anatomy_origin_lps + np.array([axis[0] for axis in grid.axes])
     affine = np.eye(4)
     affine[:3, :3] = LPS_TO_RAS @ np.diag(spacing)
-    affine[:3, 3] = LPS_TO_RAS @ corner_lps
-
+    affine[:3, 3] = LPS_TO_RAS @ (anatomy_origin_lps + np.array([axis[0] for axis in grid.axes]))
     voxel_ml = float(np.prod(spacing)) / 1000.0
-    tumours = []
-    for layer, shape_ in zip(tumour_layers, tumour_shapes):
-        found = grid.region(shape_.box(), deformed=False)
-        voxels = 0
-        if found is not None:
-            index, coords = found
-            voxels = int(
-                ((layer.structure.tissue_at(coords) != Tissue.NONE) & (grid.labels[index] == labels.liver_tumour)).sum()
-            )
-        centre = LPS_TO_RAS @ (shape_.centre + anatomy_origin_lps)
-        tumours.append(
-            Tumour(
-                tuple(round(float(c), 3) for c in centre),
-                round(float(shape_.semi_axes.mean()), 3),
-                round(voxels * voxel_ml, 3),
-                voxels,
-            )
-        )  # type: ignore[arg-type]
-    return Phantom(seed, phase, image, grid.labels, grid.tissue, affine, spacing, tuple(tumours))
+    tumours = tuple(_tumour_record(grid, t, anatomy_origin_lps, labels.liver_tumour, voxel_ml) for t in tumour_layers)
+    return Phantom(seed, phase, image, grid.labels, grid.tissue, affine, spacing, tumours)
+
+
+def _tumour_record(
+    grid: GridSpace, layer: Layer, anatomy_origin_lps: np.ndarray, tumour_label: int, voxel_ml: float
+) -> Tumour:
+    """Centre (RAS mm), nominal radius and painted volume of one tumour layer painted on grid."""
+    shape: Ellipsoid = layer.structure.parts[0]  # type: ignore[attr-defined]
+    found = grid.region(shape.box(), deformed=False)
+    voxels = 0
+    if found is not None:
+        index, coords = found
+        inside = layer.structure.tissue_at(coords) != Tissue.NONE
+        voxels = int((inside & (grid.labels[index] == tumour_label)).sum())
+    centre = LPS_TO_RAS @ (shape.centre + anatomy_origin_lps)
+    return Tumour(
+        (round(float(centre[0]), 3), round(float(centre[1]), 3), round(float(centre[2]), 3)),
+        round(float(shape.semi_axes.mean()), 3),
+        round(voxels * voxel_ml, 3),
+        voxels,
+    )

@@ -19,9 +19,9 @@ CATALOGUE = Path(__file__).resolve().parents[3] / "models" / "contseg" / "catalo
 # Plausible adult volumes (mL) at the test grid's coarse voxels (partial voxels count whole or not at all).
 VOLUME_ML = {
     "liver": (900, 2400),
-    "spleen": (80, 400),
-    "right kidney": (70, 260),
-    "left kidney": (70, 260),
+    "spleen": (50, 400),
+    "right kidney": (60, 260),
+    "left kidney": (60, 260),
     "gallbladder": (15, 90),
     "stomach": (150, 1000),
     "aorta": (40, 200),
