@@ -8,8 +8,8 @@ import { loadModel, type Model } from '../../../extension/src/engine/model.ts';
 import { FolderFileCache } from '../../../extension/src/engine/node-file-cache.ts';
 import type { Progress } from '../../../extension/src/engine/segment.ts';
 import { ModelSessions, stackGenerators } from '../../../extension/src/engine/session.ts';
-import type { Volume } from '../../../extension/src/engine/volume.ts';
 import { serveDirectory, type ModelServer } from './model-server.ts';
+import { phantomVolume } from './phantom-volume.ts';
 import { pythonFixture, readF32 } from './python-fixture.ts';
 
 let dir: string;
@@ -34,33 +34,6 @@ after(async () => {
   await server.close();
   for (const d of cacheDirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** 1.5 mm axial CT: air, a 0 HU body, a 120 HU "liver" ball with a 200 HU "tumour" inside, a 200 HU blob outside. */
-function phantom(dims: [number, number, number] = [40, 36, 24]): Volume {
-  const [nx, ny, nz] = dims;
-  const voxels = new Int16Array(nx * ny * nz).fill(-1000);
-  const ball = (x: number, y: number, z: number, cx: number, cy: number, cz: number, r: number) =>
-    (x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 <= r * r;
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++) {
-        let hu = x > 2 && x < nx - 3 && y > 2 && y < ny - 3 ? 0 : -1000;
-        if (ball(x, y, z, 14, 16, nz / 2, 8)) hu = 120;
-        if (ball(x, y, z, 15, 16, nz / 2, 3)) hu = 200;
-        if (ball(x, y, z, 31, 20, nz / 2, 2)) hu = 200;
-        voxels[x + nx * (y + ny * z)] = hu;
-      }
-    }
-  }
-  return {
-    voxels,
-    dims,
-    spacing: [1.5, 1.5, 1.5],
-    origin: [0, 0, 0],
-    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
-    modality: 'CT',
-  };
-}
 
 test('backbone + heads through onnxruntime-web (WASM) reproduce the PyTorch logits of the same model', async () => {
   const manifest = model.manifest;
@@ -92,7 +65,7 @@ test('backbone + heads through onnxruntime-web (WASM) reproduce the PyTorch logi
 });
 
 test('segment: liver = largest component above 80 HU, tumour only inside the liver, volumes in mL, progress', async () => {
-  const volume = phantom();
+  const volume = phantomVolume();
   const stages = new Set<string>();
   const result = await model.segment(volume, {
     classes: ['Liver', 'liver tumor'],
@@ -122,17 +95,17 @@ test('segment: liver = largest component above 80 HU, tumour only inside the liv
 });
 
 test('a lesion requested alone is still confined to its organ (the organ is computed, not returned)', async () => {
-  const result = await model.segment(phantom(), { classes: ['liver lesion'] });
+  const result = await model.segment(phantomVolume(), { classes: ['liver lesion'] });
   assert.deepEqual(
     result.classes.map((c) => c.name),
     ['liver tumour'],
   );
-  const withOrgan = await model.segment(phantom(), { classes: ['liver tumour', 'liver'] });
+  const withOrgan = await model.segment(phantomVolume(), { classes: ['liver tumour', 'liver'] });
   assert.deepEqual(result.classes[0]?.mask, withOrgan.classes[0]?.mask);
 });
 
 test('a 3-slice series at 5 mm segments end to end (padding to the patch) and maps back to 3 slices', async () => {
-  const thin = phantom([40, 36, 24]);
+  const thin = phantomVolume([40, 36, 24]);
   const dims: [number, number, number] = [40, 36, 3];
   const voxels = thin.voxels.slice(40 * 36 * 11, 40 * 36 * 14);
   const result = await model.segment(
@@ -144,7 +117,7 @@ test('a 3-slice series at 5 mm segments end to end (padding to the patch) and ma
 });
 
 test('requesting WebGPU where no adapter exists finishes on WASM and says why', async () => {
-  const result = await model.segment(phantom([20, 20, 8]), { classes: ['spleen'], backend: 'webgpu' });
+  const result = await model.segment(phantomVolume([20, 20, 8]), { classes: ['spleen'], backend: 'webgpu' });
   assert.equal(result.backend, 'wasm');
   assert.match(result.fallback ?? '', /no WebGPU adapter/);
 });
@@ -153,7 +126,7 @@ test('aborting mid-inference rejects with the reason, releases the sessions, and
   const controller = new AbortController();
   const seen: Progress[] = [];
   await assert.rejects(
-    model.segment(phantom(), {
+    model.segment(phantomVolume(), {
       classes: ['liver'],
       signal: controller.signal,
       onProgress: (p) => {
@@ -167,14 +140,14 @@ test('aborting mid-inference rejects with the reason, releases the sessions, and
   assert.equal(inference.length, 1, 'no window runs after the abort');
   assert.ok((inference[0]?.total ?? 0) > 1 && typeof inference[0]?.etaMs === 'number');
   assert.equal(model.openBackend, undefined, 'sessions released');
-  const again = await model.segment(phantom(), { classes: ['liver'] });
+  const again = await model.segment(phantomVolume(), { classes: ['liver'] });
   assert.ok((again.classes[0]?.voxels ?? 0) > 0);
 });
 
 test('bad requests are refused before any work: unknown class with suggestions, non-CT volume', async () => {
-  await assert.rejects(model.segment(phantom(), { classes: ['livr'] }), /did you mean "liver"/);
+  await assert.rejects(model.segment(phantomVolume(), { classes: ['livr'] }), /did you mean "liver"/);
   await assert.rejects(
-    model.segment({ ...phantom(), modality: 'PT' }, { classes: ['liver'] }),
+    model.segment({ ...phantomVolume(), modality: 'PT' }, { classes: ['liver'] }),
     (e: unknown) => e instanceof EngineError && e.code === 'not-ct',
   );
 });

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { build } from 'esbuild';
+import { launchBrowser, type BrowserSession } from '../../harness/browser.ts';
+import { loadModel } from '../../../extension/src/engine/model.ts';
+import type { BrowserRun } from './fixtures/browser-entry.ts';
+import { serveDirectories, type ModelServer } from './model-server.ts';
+import { phantomVolume } from './phantom-volume.ts';
+import { pythonFixture, repoRoot } from './python-fixture.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let pageDir: string;
+let server: ModelServer;
+let browser: BrowserSession;
+
+before(async () => {
+  pageDir = mkdtempSync(path.join(tmpdir(), 'engine-page-'));
+  await build({
+    entryPoints: [path.join(here, 'fixtures/browser-entry.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    outfile: path.join(pageDir, 'engine.js'),
+    logLevel: 'error',
+  });
+  writeFileSync(
+    path.join(pageDir, 'index.html'),
+    '<!doctype html><link rel="icon" href="data:,"><script type="module" src="engine.js"></script>',
+  );
+  server = await serveDirectories({
+    '': pageDir,
+    'model/': pythonFixture('tiny_model.py'),
+    'ort/': path.join(repoRoot, 'node_modules/onnxruntime-web/dist'),
+  });
+  browser = await launchBrowser({ webgpu: true });
+  await browser.page.goto(`${server.url}index.html`);
+  await browser.page.waitForFunction(() => 'segmentInBrowser' in globalThis);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(pageDir, { recursive: true, force: true });
+});
+
+async function runInPage(backend: 'webgpu' | 'wasm', classes: string[]): Promise<BrowserRun> {
+  const volume = phantomVolume([24, 24, 16]);
+  return browser.page.evaluate(
+    ([url, v, c, b]) =>
+      (
+        globalThis as unknown as { segmentInBrowser: (...a: unknown[]) => Promise<BrowserRun> }
+      ).segmentInBrowser(url, v, c, b),
+    [
+      `${server.url}model/manifest.json`,
+      { ...volume, voxels: Array.from(volume.voxels) },
+      classes,
+      backend,
+    ] as const,
+  );
+}
+
+/** ORT logs its (expected) placement of shape-only ops on the CPU as a console error; the export's own WebGPU test checks node placement of the real graphs. */
+const ortPlacementNote = /VerifyEachNodeIsAssignedToAnEp/;
+
+test('in Chromium the engine runs on WebGPU (SwiftShader) and its masks equal Node WASM; backbone outputs stay on the GPU', async () => {
+  const classes = ['liver', 'liver tumour', 'spleen'];
+  const gpu = await runInPage('webgpu', classes);
+  assert.match(gpu.adapter, /google|swiftshader/i);
+  assert.equal(gpu.backend, 'webgpu', gpu.fallback);
+  assert.deepEqual(
+    browser.errors.filter((e) => !ortPlacementNote.test(e.text)),
+    [],
+    'no console errors from the WebGPU device',
+  );
+  const locations = await browser.page.evaluate(
+    (url) =>
+      (
+        globalThis as unknown as { backboneOutputLocations: (u: string) => Promise<string[]> }
+      ).backboneOutputLocations(url),
+    `${server.url}model/backbone.onnx`,
+  );
+  assert.deepEqual(locations, ['gpu-buffer', 'gpu-buffer']);
+  const node = await (
+    await loadModel(`${server.url}model/manifest.json`, { cache: null })
+  ).segment(phantomVolume([24, 24, 16]), {
+    classes,
+    backend: 'wasm',
+  });
+  node.classes.forEach((c, i) => {
+    assert.equal(gpu.classes[i]?.name, c.name);
+    assert.deepEqual(gpu.classes[i]?.mask, Array.from(c.mask), `${c.name}: WebGPU mask differs from WASM`);
+  });
+  assert.ok((node.classes[0]?.voxels ?? 0) > 100);
+});
+
+test('in Chromium, a second load takes every model file from Cache Storage (only the manifest is fetched)', async () => {
+  server.requests.length = 0;
+  const run = await runInPage('wasm', ['liver']);
+  assert.equal(run.backend, 'wasm');
+  assert.deepEqual(
+    server.requests.filter((r) => r.startsWith('model/')),
+    ['model/manifest.json'],
+  );
+});
