@@ -2,7 +2,8 @@
 // Proves that the study list shows the uploaded CT study and offers our mode (and does not offer it for a study
 // without CT), that our mode opens it with the CT drawn in a viewport, the stack tools working and our panel on
 // the right, that the page is cross-origin isolated, that nothing logs a console error and that no request leaves
-// the viewer's origin; and that the panel lists a registry model's classes and finds them by name and synonym.
+// the viewer's origin; and that the panel lists a registry model's classes and finds them by name and synonym,
+// also when app-config.js lists only the mode (which then loads the extension itself).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -112,7 +113,7 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
     }
   });
 
-  describe('with a model in the registry', () => {
+  describe('with a model in the registry, and app-config.js listing only the mode', () => {
     let registry: string;
     let viewer: ViewerServer;
     const catalogue = JSON.parse(
@@ -131,7 +132,12 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
       const manifest = { id: 'catalogue-preview', version: '0.0.1', classes: catalogue.classes };
       await writeFile(path.join(registry, 'index.json'), JSON.stringify(index));
       await writeFile(path.join(registry, 'catalogue-preview', 'manifest.json'), JSON.stringify(manifest));
-      viewer = await startViewerServer({ orthancUrl: stack.orthanc.baseUrl, modelsDir: registry });
+      // This viewer's app-config.js does not list our extension: the mode loads it from beside itself.
+      viewer = await startViewerServer({
+        orthancUrl: stack.orthanc.baseUrl,
+        modelsDir: registry,
+        appConfig: { listExtension: false },
+      });
     });
     after(async () => {
       await viewer?.close();

@@ -9,14 +9,23 @@ export const MODE_URL = '/ext/mode-organ-tumour-ai.js';
 export const MODE_ROUTE = ROUTE_NAME;
 export const DATA_SOURCE_NAME = 'orthanc';
 
+export interface AppConfigOptions {
+  /**
+   * List our extension in `extensions` (default true). Without it the mode still works: it lists the extension's
+   * URL (beside its own bundle) among its dependencies, and OHIF loads it on entering the mode.
+   */
+  listExtension?: boolean;
+}
+
 /** Returns the source of `app-config.js`; URLs are built from `window.location.origin` in the browser. */
-export function appConfigSource(): string {
+export function appConfigSource({ listExtension = true }: AppConfigOptions = {}): string {
+  const extensions = ['@ohif/extension-cornerstone-dicom-seg', ...(listExtension ? [EXTENSION_URL] : [])];
   const config = `
 window.config = {
   name: 'contseg',
   routerBasename: '/',
   showStudyList: true,
-  extensions: ['@ohif/extension-cornerstone-dicom-seg', '${EXTENSION_URL}'],
+  extensions: ${JSON.stringify(extensions)},
   modes: ['${MODE_URL}'],
   customizationService: {},
   maxNumberOfWebWorkers: 2,

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appConfigSource } from './app-config.ts';
+import { appConfigSource, type AppConfigOptions } from './app-config.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OHIF_VERSION = '3.13.2';
@@ -24,6 +24,8 @@ export interface ViewerServerOptions {
   ohifDist?: string;
   extDist?: string;
   modelsDir?: string;
+  /** Options of the generated app-config.js. */
+  appConfig?: AppConfigOptions;
 }
 
 export interface ViewerServer {
@@ -133,7 +135,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     throw new Error(`no extension bundle in ${extDist}: run \`npx webpack --mode production\``);
   }
   const target = new URL(options.orthancUrl);
-  const appConfig = appConfigSource();
+  const appConfig = appConfigSource(options.appConfig);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const urlPath = new URL(req.url ?? '/', 'http://viewer').pathname;
