@@ -1,0 +1,42 @@
+"""Data: dataset adapters (TotalSegmentator, phantom, generic NIfTI/DICOM pairs), pre-processing, targets, patches."""
+
+from .cases import ClassMap, PreparedCase, RawCase
+from .class_maps import catalogue_class_map, load_class_map_file, totalseg_class_map
+from .datasets import (
+    ConcatDataset,
+    NiftiPairDataset,
+    PhantomDataset,
+    SegmentationDataset,
+    TotalSegmentatorDataset,
+    pairs_from_folders,
+)
+from .preprocess import HU_WINDOW, check_ct, preprocess_case
+from .registry import build_dataset, resolve_path, shared_data_root
+from .sampling import foreground_of, patch_transform
+from .targets import NOT_ANNOTATED, encode_targets, target_values
+
+__all__ = [
+    "HU_WINDOW",
+    "NOT_ANNOTATED",
+    "ClassMap",
+    "ConcatDataset",
+    "NiftiPairDataset",
+    "PhantomDataset",
+    "PreparedCase",
+    "RawCase",
+    "SegmentationDataset",
+    "TotalSegmentatorDataset",
+    "build_dataset",
+    "catalogue_class_map",
+    "check_ct",
+    "encode_targets",
+    "foreground_of",
+    "load_class_map_file",
+    "pairs_from_folders",
+    "patch_transform",
+    "preprocess_case",
+    "resolve_path",
+    "shared_data_root",
+    "target_values",
+    "totalseg_class_map",
+]

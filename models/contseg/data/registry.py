@@ -1,0 +1,89 @@
+"""Build a dataset object from a config mapping (the ``dataset:`` block of a step YAML).
+
+Kinds:
+  totalseg:     {cases: [folder, ...], version: v1|v2}            ct.nii.gz + labels.nii.gz per folder
+  phantom:      {seeds: [int, ...] | {start, count}, shape: [X,Y,Z], spacing: [sx,sy,sz]}
+  nifti-pairs:  {pairs: [[image, label], ...], class_map: <map>}  image may be a DICOM series folder
+  nifti-folders:{image_dir, label_dir, image_glob, label_glob, class_map: <map>}   BTCV, LiTS, MSD layouts
+  concat:       {parts: [<dataset>, ...]}
+<map> is "catalogue", "totalseg-v1", "totalseg-v2" or a class-map JSON file. Paths starting with "shared:" resolve
+under the shared data folder ($CONTSEG_SHARED_DATA, default ../shared/data beside the checkout); other relative
+paths resolve against ``base`` (the config file's folder).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..network.embeddings import DEFAULT_CLIP_PATH
+from .cases import ClassMap
+from .class_maps import catalogue_class_map, load_class_map_file, totalseg_class_map
+from .datasets import (
+    ConcatDataset,
+    NiftiPairDataset,
+    PhantomDataset,
+    SegmentationDataset,
+    TotalSegmentatorDataset,
+    pairs_from_folders,
+)
+
+DEFAULT_SHARED_DATA = DEFAULT_CLIP_PATH.parents[1]
+
+
+def shared_data_root() -> Path:
+    """The read-only shared data folder."""
+    return Path(os.environ.get("CONTSEG_SHARED_DATA", DEFAULT_SHARED_DATA))
+
+
+def resolve_path(value: str, base: Path) -> Path:
+    """Resolve a config path: "shared:<rel>" under the shared data root, else relative to ``base``."""
+    if value.startswith("shared:"):
+        return shared_data_root() / value.removeprefix("shared:")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _class_map(value: str, base: Path) -> ClassMap:
+    if value == "catalogue":
+        return catalogue_class_map()
+    if value in ("totalseg-v1", "totalseg-v2"):
+        return totalseg_class_map(value.removeprefix("totalseg-"))  # type: ignore[arg-type]
+    return load_class_map_file(resolve_path(value, base))
+
+
+def _seeds(value: Any, name: str) -> list[int]:
+    if isinstance(value, Mapping):
+        return list(range(int(value["start"]), int(value["start"]) + int(value["count"])))
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return list(value)
+    raise ValueError(f"dataset {name!r}: seeds must be a list of integers or {{start, count}}, got {value!r}")
+
+
+def build_dataset(spec: Mapping[str, Any], base: Path, name: str | None = None) -> SegmentationDataset:
+    """A dataset object from its config mapping (see the module docstring); unknown kinds and keys are refused."""
+    kind = spec.get("kind")
+    name = str(spec.get("name", name or kind))
+    try:
+        if kind == "totalseg":
+            cases = [resolve_path(c, base) for c in spec["cases"]]
+            return TotalSegmentatorDataset(name, cases, spec.get("version", "v1"))
+        if kind == "phantom":
+            return PhantomDataset(name, _seeds(spec["seeds"], name), tuple(spec["shape"]), tuple(spec["spacing"]))
+        if kind == "nifti-pairs":
+            pairs = [(resolve_path(i, base), resolve_path(lab, base)) for i, lab in spec["pairs"]]
+            return NiftiPairDataset(name, pairs, _class_map(spec["class_map"], base))
+        if kind == "nifti-folders":
+            pairs = pairs_from_folders(
+                resolve_path(spec["image_dir"], base), resolve_path(spec["label_dir"], base),
+                spec.get("image_glob", "*.nii*"), spec.get("label_glob", "*.nii*"),
+            )
+            return NiftiPairDataset(name, pairs, _class_map(spec["class_map"], base))
+        if kind == "concat":
+            parts = [build_dataset(p, base, f"{name}-{i}") for i, p in enumerate(spec["parts"])]
+            return ConcatDataset(name, parts)
+    except KeyError as err:
+        raise ValueError(f"dataset {name!r} ({kind}): missing key {err}") from err
+    raise ValueError(f"dataset {name!r}: unknown kind {kind!r} (totalseg, phantom, nifti-pairs, nifti-folders, concat)")

@@ -1,0 +1,288 @@
+"""One continual step: load the previous checkpoint, add the new classes, build targets (pseudo labels + new ground
+truth) on THIS step's dataset only, train, checkpoint (resumable), and write the step's final checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from monai.utils import set_determinism
+from torch.nn.parallel import DistributedDataParallel
+
+from ..data.datasets import SegmentationDataset
+from ..data.preprocess import preprocess_case
+from ..data.registry import build_dataset
+from ..data.sampling import foreground_of, patch_transform
+from ..data.targets import encode_targets
+from ..evaluation.metrics import dice_per_class
+from ..network.checkpoint import load_checkpoint, save_checkpoint
+from ..network.embeddings import class_embedding
+from ..network.segmenter import ContinualSegmenter
+from .config import StepConfig, load_step_config
+from .loss import masked_bce_dice_loss
+from .pseudo_labels import compose_step_target, pseudo_labels
+from .runtime import DistributedContext, barrier, ensure_fast_allocator, init_distributed
+from .schedule import warmup_cosine
+
+log = logging.getLogger("contseg.training")
+
+RESUME_FILE = "last.pt"
+FINAL_FILE = "final.pt"
+
+
+@dataclass(eq=False)
+class TrainingCase:
+    """One case ready for patch sampling: image [1, D, H, W], target int8 [C, D, H, W], foreground [1, D, H, W]."""
+
+    case_id: str
+    image: torch.Tensor
+    target: torch.Tensor
+    foreground: torch.Tensor
+
+
+def _plain(t: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(t).as_subclass(torch.Tensor)
+
+
+def build_model(step: StepConfig, ctx: DistributedContext) -> tuple[ContinualSegmenter, ContinualSegmenter | None, list[dict[str, Any]]]:
+    """(model to train with the new classes added, frozen previous model or None, lineage so far)."""
+    if step.previous is None:
+        model = ContinualSegmenter(feature_size=step.model.feature_size, heads_kind=step.model.heads_kind)
+        previous, lineage = None, []
+    else:
+        previous, ckpt = load_checkpoint(step.previous, map_location=ctx.device)
+        model = copy.deepcopy(previous)
+        lineage = list(ckpt.get("lineage", []))
+    clash = [c for c in step.new_classes if c in model.class_names]
+    if clash:
+        raise ValueError(f"step {step.name!r}: classes {clash} are already in the previous model")
+    for name in step.new_classes:
+        vector, source = class_embedding(name, step.embeddings)
+        model.add_class(name, vector, source)
+    if previous is not None:
+        previous.requires_grad_(False)
+    return model.to(ctx.device), previous, lineage
+
+
+def prepare_cases(
+    step: StepConfig, dataset: SegmentationDataset, model: ContinualSegmenter, previous: ContinualSegmenter | None, ctx: DistributedContext
+) -> list[TrainingCase]:
+    """This rank's share of the step's cases with their Eq. 3 targets in ``model.class_names`` order."""
+    own = dataset.only(step.new_classes)  # old classes' ground truth is never used, even where the dataset has it
+    old_classes = [c for c in model.class_names if c not in step.new_classes]
+    ids = own.case_ids()[ctx.rank :: ctx.world_size]
+    if not ids:
+        raise ValueError(f"step {step.name!r}: rank {ctx.rank} has no case (dataset has {len(own.case_ids())})")
+    cases = []
+    for case_id in ids:
+        t0 = time.time()
+        prepared = preprocess_case(own.load(case_id), step.preprocess.spacing)
+        truth = encode_targets(prepared.label, step.new_classes, prepared.class_map)
+        old = None
+        if previous is not None and step.strategy == "pseudo-labels":
+            old = pseudo_labels(previous, prepared.image, step.preprocess.patch, step.preprocess.overlap)
+        target = compose_step_target(old_classes, old, step.new_classes, truth)
+        cases.append(TrainingCase(case_id, _plain(prepared.image), target, foreground_of(target)))
+        log.info("prepared %s %s in %.1fs", case_id, tuple(prepared.image.shape[1:]), time.time() - t0)
+    return cases
+
+
+def trainable_parameters(model: ContinualSegmenter, step: StepConfig) -> list[torch.nn.Parameter]:
+    """All parameters (full step) or only the new classes' generators (head-only: backbone and old heads frozen)."""
+    if step.mode == "full":
+        model.requires_grad_(True)
+        return list(model.parameters())
+    model.requires_grad_(False)
+    heads = model.heads
+    params: list[torch.nn.Parameter] = []
+    for name in step.new_classes:
+        if not hasattr(heads, "generators"):
+            raise ValueError("head-only steps need per-class heads (heads_kind 'class')")
+        generator = heads.generators[name]
+        generator.requires_grad_(True)
+        params += [p for p in generator.parameters()]
+    return params
+
+
+class StepTrainer:
+    """Runs the optimisation of one step; resumable from ``out_dir/last.pt``."""
+
+    def __init__(self, step: StepConfig, dataset: SegmentationDataset, out_dir: Path, seed: int) -> None:
+        self.step, self.dataset, self.out_dir, self.seed = step, dataset, Path(out_dir), seed
+        self.ctx = init_distributed(step.train.threads)
+
+    def _seed_everything(self) -> None:
+        s = self.seed * 1000 + self.ctx.rank
+        random.seed(s)
+        np.random.seed(s)
+        torch.manual_seed(s)
+        set_determinism(seed=s)
+
+    def run(self) -> Path:
+        """Train the step; returns the path of its final checkpoint."""
+        step, ctx, cfg = self.step, self.ctx, self.step.train
+        self._seed_everything()
+        started = time.time()
+        model, previous, lineage = build_model(step, ctx)
+        cases = prepare_cases(step, self.dataset, model, previous, ctx)
+        del previous
+        params = trainable_parameters(model, step)
+        optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        scheduler = warmup_cosine(optimizer, int(cfg.warmup_fraction * cfg.iterations), cfg.iterations)
+        sampler = patch_transform(step.preprocess.patch)
+        sampler.set_random_state(seed=self.seed * 1000 + ctx.rank)
+        rng = np.random.default_rng([self.seed, ctx.rank])
+        start_iter = self._resume(model, optimizer, scheduler, sampler, rng)
+        net: torch.nn.Module = model
+        if ctx.world_size > 1:
+            net = DistributedDataParallel(model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+        net.train()
+        classes = model.class_names
+        window: list[float] = []
+        for it in range(start_iter, cfg.iterations):
+            t0 = time.time()
+            picks = rng.integers(len(cases), size=cfg.batch_size)
+            patches = [sampler({"image": cases[i].image, "target": cases[i].target, "foreground": cases[i].foreground})[0] for i in picks]
+            image = torch.stack([_plain(p["image"]) for p in patches]).to(ctx.device)
+            target = torch.stack([_plain(p["target"]) for p in patches]).to(ctx.device)
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=ctx.device.type == "cuda"):
+                logits = net(image)
+            loss = masked_bce_dice_loss(logits, target)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            window.append(loss.item())
+            done = it + 1
+            if ctx.is_main and (done % cfg.log_every == 0 or done == cfg.iterations):
+                self._log(done, window, logits, target, classes, time.time() - t0, scheduler.get_last_lr()[0])
+                window = []
+            if done % cfg.checkpoint_every == 0 and done < cfg.iterations:
+                self._save_resume(model, optimizer, scheduler, sampler, rng, done, lineage)
+        record = {
+            "step": len(lineage) + 1,
+            "name": step.name,
+            "dataset": self.dataset.name,
+            "cases": self.dataset.case_ids(),
+            "new_classes": list(step.new_classes),
+            "previous": str(step.previous) if step.previous else None,
+            "mode": step.mode,
+            "strategy": step.strategy,
+            "embeddings": step.embeddings,
+            "iterations": cfg.iterations,
+            "seed": self.seed,
+            "world_size": ctx.world_size,
+            "device": str(ctx.device),
+            "preprocess": asdict(step.preprocess),
+            "train": asdict(cfg),
+            "wall_seconds_last_run": round(time.time() - started, 1),
+        }
+        final = self.out_dir / FINAL_FILE
+        if ctx.is_main:
+            save_checkpoint(final, model, **self._common_meta(lineage + [record]))
+            (self.out_dir / RESUME_FILE).unlink(missing_ok=True)
+            log.info("step %s done: %s", step.name, final)
+        barrier(ctx)
+        return final
+
+    def _common_meta(self, lineage: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "embeddings_kind": self.step.embeddings,
+            "lineage": lineage,
+            "preprocess": {**asdict(self.step.preprocess), "window_hu": [-175.0, 250.0], "orientation": "RAS"},
+        }
+
+    def _log(self, done: int, losses: list[float], logits: torch.Tensor, target: torch.Tensor, classes: list[str], seconds: float, lr: float) -> None:
+        with torch.no_grad():
+            pred = (logits.detach().float() > 0).cpu()
+            tgt = target.cpu()
+            per_class: dict[str, list[float]] = {c: [] for c in classes}
+            for b in range(pred.shape[0]):
+                for name, value in dice_per_class(pred[b], tgt[b], classes).items():
+                    if value is not None:
+                        per_class[name].append(value)
+        dice = {c: round(sum(v) / len(v), 3) for c, v in per_class.items() if v}
+        log.info(
+            "%s", json.dumps({"step": self.step.name, "iter": done, "loss": round(sum(losses) / len(losses), 4), "lr": lr, "sec_per_iter": round(seconds, 2), "batch_dice": dice})
+        )
+
+    def _save_resume(self, model, optimizer, scheduler, sampler, rng, done: int, lineage) -> None:  # type: ignore[no-untyped-def]
+        if not self.ctx.is_main:
+            return
+        state = {
+            "iteration": done,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "numpy_rng": rng.bit_generator.state,
+            "sampler_rng": [t.R.get_state() for t in sampler.transforms if hasattr(t, "R")],
+            "seed": self.seed,
+            "step": self.step.name,
+        }
+        save_checkpoint(self.out_dir / RESUME_FILE, model, **self._common_meta(lineage), training=state)
+        log.info("checkpoint %s at iteration %d", self.out_dir / RESUME_FILE, done)
+
+    def _resume(self, model, optimizer, scheduler, sampler, rng) -> int:  # type: ignore[no-untyped-def]
+        path = self.out_dir / RESUME_FILE
+        if not path.is_file():
+            return 0
+        ckpt = torch.load(path, map_location=self.ctx.device, weights_only=False)
+        state = ckpt["training"]
+        if state["step"] != self.step.name or state["seed"] != self.seed:
+            raise ValueError(f"{path} belongs to step {state['step']!r} seed {state['seed']}, not {self.step.name!r} seed {self.seed}")
+        model.load_state_dict(ckpt["state_dict"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        rng.bit_generator.state = state["numpy_rng"]
+        for t, s in zip([t for t in sampler.transforms if hasattr(t, "R")], state["sampler_rng"]):
+            t.R.set_state(s)
+        log.info("resumed %s from iteration %d", self.step.name, state["iteration"])
+        return int(state["iteration"])
+
+
+def run_step(step: StepConfig, dataset: SegmentationDataset, out_dir: Path, seed: int) -> Path:
+    """Train ``step`` on ``dataset`` (its own dataset object: the only data the step can read); returns final.pt."""
+    return StepTrainer(step, dataset, out_dir, seed).run()
+
+
+def setup_logging(log_file: Path | None = None) -> None:
+    """Log to stderr and, when given, to a file (append)."""
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: ``python -m contseg.training.step --config STEP.yaml [--previous CKPT] [--out DIR] --seed N``."""
+    ensure_fast_allocator()
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--previous", type=Path, help="previous step's checkpoint (overrides the config's)")
+    parser.add_argument("--out", type=Path, help="output folder (overrides the config's out_dir)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    step = load_step_config(args.config)
+    if args.previous is not None:
+        step = StepConfig(**{**step.__dict__, "previous": args.previous.resolve()})
+    out_dir = args.out or step.out_dir
+    if out_dir is None:
+        parser.error("no output folder: give --out or out_dir in the config")
+    setup_logging(Path(out_dir) / "train.log")
+    dataset = build_dataset(step.dataset, step.base_dir, step.name)
+    run_step(step, dataset, Path(out_dir), args.seed)
+
+
+if __name__ == "__main__":
+    main()
