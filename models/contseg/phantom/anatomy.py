@@ -69,11 +69,22 @@ class _Draw:
 
 
 def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
-    """Draw one patient's anatomy (all randomness from rng, none from the voxel grid)."""
-    d = _Draw(rng, rng.uniform(0.92, 1.08))
-    s = d.scale
-    deformation = Deformation.random(rng, bound_mm=rng.uniform(4.0, 10.0))
+    """Draw one patient's anatomy (all randomness from rng, none from the voxel grid).
 
+    Painting order: body and skeleton, then bowel, solid organs and stomach (later organs win where they overlap an
+    earlier one), then vessels, which win over organs they cross.
+    """
+    d = _Draw(rng, rng.uniform(0.92, 1.08))
+    deformation = Deformation.random(rng, bound_mm=rng.uniform(4.0, 10.0))
+    body, diaphragm_right = _body_layers(d, deformation)
+    organs, liver, spleen = _organ_layers(d, labels)
+    vessels = _vessel_layers(d, labels, spleen, diaphragm_right)
+    return Anatomy(body + _bowel_layers(d, labels) + organs + vessels, deformation, liver)
+
+
+def _body_layers(d: _Draw, deformation: Deformation) -> tuple[tuple[Layer, ...], float]:
+    """Torso with ribs, diaphragm and lung bases, heart, psoas, spine and table; also the right dome's height (mm)."""
+    rng, s = d.rng, d.scale
     lowest_rib = rng.uniform(-10.0, 10.0) * s
     rib_gap = rng.uniform(24.0, 30.0) * s
     ribs = Ribs(
@@ -95,19 +106,17 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         paraspinal_front=64.0 * s,
         ribs=ribs,
     )
-    diaphragm_right = rng.uniform(112.0, 130.0) * s
+    right_dome = rng.uniform(112.0, 130.0) * s
     diaphragm = Diaphragm(
-        right_dome=diaphragm_right,
-        left_dome=diaphragm_right - rng.uniform(5.0, 18.0),
+        right_dome=right_dome,
+        left_dome=right_dome - rng.uniform(5.0, 18.0),
         dome_x=75.0 * s,
         curvature=0.006 / s,
         posterior_drop=0.3,
         thickness=4.0,
         mediastinum=45.0 * s,
     )
-    heart = Heart(
-        d.ellipsoid((20.0, -20.0, diaphragm_right / s + 45.0), (60.0, 48.0, 50.0), bumps=0.03, yaw=0.3), diaphragm
-    )
+    heart = Heart(d.ellipsoid((20.0, -20.0, right_dome / s + 45.0), (60.0, 48.0, 50.0), bumps=0.03, yaw=0.3), diaphragm)
     spine = Spine(
         body_y=42.0 * s + rng.normal(0.0, 2.0),
         body_half_width=22.0 * s,
@@ -118,14 +127,69 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         cortex=3.0,
     )
     psoas = Psoas(rng.uniform(-20.0, 0.0) * s, 0.18, 26.0 * s, 26.0 * s, 0.12, spine.body_y + 4.0)
-    table = Table(
-        top=torso.outline[2] * (1.0 + float(torso.lobe_amplitudes.sum())) + deformation.bound + 5.0, half_width=230.0
+    back = torso.outline[2] * (1.0 + float(torso.lobe_amplitudes.sum())) + deformation.bound
+    layers = (
+        Layer("torso", torso),
+        Layer("diaphragm and lung bases", diaphragm, over=CAVITY),
+        Layer("heart", heart, over=frozenset({Tissue.LUNG, Tissue.MEDIASTINAL_FAT})),
+        Layer("psoas", psoas, over=CAVITY),
+        Layer("spine", spine, over=BODY),
+        Layer("table", Table(top=back + 5.0, half_width=230.0), over=frozenset({Tissue.AIR})),
+    )
+    return layers, right_dome
+
+
+def _bowel_layers(d: _Draw, labels: PhantomLabels) -> tuple[Layer, ...]:
+    """Colon (mottled stool, gas in the transverse colon), small-bowel loops and the duodenal C-loop."""
+    rng, s = d.rng, d.scale
+    colon_path = [
+        (-70, -25, -125, 27),  # caecum
+        (-88, 0, -70, 24),  # ascending colon
+        (-84, -20, -15, 22),  # hepatic flexure
+        (-55, -62, -25, 21),  # transverse colon
+        (0, -72, -32, 21),
+        (45, -64, -20, 21),
+        (88, -20, 18, 21),  # splenic flexure
+        (95, 12, -35, 18),  # descending colon
+        (88, 5, -100, 18),
+        (45, -18, -140, 17),  # sigmoid
+        (0, 0, -165, 16),
+    ]
+    duodenum_path = [
+        (-20, -42, 10, 10),  # bulb, from the pylorus
+        (-42, -32, 6, 11),
+        (-56, -14, -8, 11),  # descending part, lateral of the pancreatic head
+        (-56, -10, -36, 11),
+        (-30, -12, -58, 10),  # horizontal part, in front of IVC and aorta
+        (5, -14, -56, 10),
+        (24, -10, -34, 9),  # ascending part to the duodenojejunal flexure
+        (30, -12, -14, 9),
+    ]
+    hollow = dict(wall_tissue=Tissue.BOWEL_WALL)
+    colon = HollowOrgan(
+        (d.tube(colon_path),), 2.0, -55.0 * s + rng.uniform(-10.0, 15.0), content_tissue=Tissue.FECES, **hollow
+    )
+    small_bowel = HollowOrgan(
+        (_small_bowel_path(d),), 2.0, -70.0 * s + rng.uniform(-5.0, 10.0), content_tissue=Tissue.BOWEL_FLUID, **hollow
+    )
+    duodenum = HollowOrgan(
+        (d.tube(duodenum_path),), 2.5, -50.0 * s + rng.uniform(-5.0, 10.0), content_tissue=Tissue.BOWEL_FLUID, **hollow
+    )
+    organ = dict(over=CAVITY, over_labelled=True)
+    return (
+        Layer("colon", colon, label=labels.colon, **organ),
+        Layer("small bowel", small_bowel, label=labels.small_bowel, **organ),
+        Layer("duodenum", duodenum, label=labels.duodenum, **organ),
     )
 
+
+def _organ_layers(d: _Draw, labels: PhantomLabels) -> tuple[tuple[Layer, ...], Solid, Ellipsoid]:
+    """Liver, stomach, spleen, kidneys, gallbladder, pancreas and adrenal glands; also the liver and spleen shapes."""
+    rng = d.rng
     liver = Solid(
         (
-            d.ellipsoid((-68.0, -5.0, 58.0), (62.0, 78.0, 72.0), bumps=0.06, yaw=0.15),
-            d.ellipsoid((0.0, -48.0, 72.0), (58.0, 32.0, 36.0), bumps=0.06, yaw=0.3, roll=-0.2),
+            d.ellipsoid((-68.0, -5.0, 58.0), (62.0, 78.0, 72.0), bumps=0.06, yaw=0.15),  # right lobe
+            d.ellipsoid((0.0, -48.0, 72.0), (58.0, 32.0, 36.0), bumps=0.06, yaw=0.3, roll=-0.2),  # left lobe
         ),
         Tissue.LIVER,
     )
@@ -139,58 +203,7 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         wall_tissue=Tissue.STOMACH_WALL,
         content_tissue=Tissue.STOMACH_FLUID,
     )
-    duodenum = HollowOrgan(
-        (
-            d.tube(
-                [
-                    (-20, -42, 10, 10),
-                    (-42, -32, 6, 11),
-                    (-56, -14, -8, 11),
-                    (-56, -10, -36, 11),
-                    (-30, -12, -58, 10),
-                    (5, -14, -56, 10),
-                    (24, -10, -34, 9),
-                    (30, -12, -14, 9),
-                ]
-            ),
-        ),
-        wall=2.5,
-        gas_level=-50.0 * s + rng.uniform(-5.0, 10.0),
-        wall_tissue=Tissue.BOWEL_WALL,
-        content_tissue=Tissue.BOWEL_FLUID,
-    )
-    colon = HollowOrgan(
-        (
-            d.tube(
-                [
-                    (-70, -25, -125, 27),
-                    (-88, 0, -70, 24),
-                    (-84, -20, -15, 22),
-                    (-55, -62, -25, 21),
-                    (0, -72, -32, 21),
-                    (45, -64, -20, 21),
-                    (88, -20, 18, 21),
-                    (95, 12, -35, 18),
-                    (88, 5, -100, 18),
-                    (45, -18, -140, 17),
-                    (0, 0, -165, 16),
-                ]
-            ),
-        ),
-        wall=2.0,
-        gas_level=-55.0 * s + rng.uniform(-10.0, 15.0),
-        wall_tissue=Tissue.BOWEL_WALL,
-        content_tissue=Tissue.FECES,
-    )
-    small_bowel = HollowOrgan(
-        (_small_bowel_path(d),),
-        wall=2.0,
-        gas_level=-70.0 * s + rng.uniform(-5.0, 10.0),
-        wall_tissue=Tissue.BOWEL_WALL,
-        content_tissue=Tissue.BOWEL_FLUID,
-    )
-    spleen_shape = d.ellipsoid((92.0, 45.0, 62.0), (20.0, 50.0, 45.0), bumps=0.07, yaw=0.5, roll=0.3)
-    spleen = Solid((spleen_shape,), Tissue.SPLEEN)
+    spleen = d.ellipsoid((92.0, 45.0, 62.0), (20.0, 50.0, 45.0), bumps=0.07, yaw=0.5, roll=0.3)
     kidney_size = (26.0, 23.0, 52.0)
     right_kidney = Kidney(
         d.ellipsoid((-78.0, 52.0, -48.0), kidney_size, bumps=0.03, yaw=-0.6, pitch=0.2),
@@ -202,103 +215,89 @@ def build_anatomy(rng: np.random.Generator, labels: PhantomLabels) -> Anatomy:
         np.array([-1.0, 0.0, 0.0]),
         rng.uniform(0.65, 0.75),
     )
-    gallbladder = Solid(
-        (d.ellipsoid((-55.0, -45.0, 14.0), (15.0, 17.0, 36.0), bumps=0.04, roll=-0.6),), Tissue.GALLBLADDER_BILE
+    gallbladder = d.ellipsoid((-55.0, -45.0, 14.0), (15.0, 17.0, 36.0), bumps=0.04, roll=-0.6)
+    pancreas = d.tube(
+        [(-32, -12, -2, 15), (-8, -20, 6, 11), (25, -10, 14, 10), (62, 12, 22, 9), (82, 30, 28, 8)], sd=2.0
     )
-    pancreas = Tubular(
-        (d.tube([(-32, -12, -2, 15), (-8, -20, 6, 11), (25, -10, 14, 10), (62, 12, 22, 9), (82, 30, 28, 8)], sd=2.0),),
-        Tissue.PANCREAS,
+    organ = dict(over=CAVITY, over_labelled=True)
+    layers = (
+        Layer("liver", liver, label=labels.liver, **organ),
+        Layer("stomach", stomach, label=labels.stomach, **organ),
+        Layer("spleen", Solid((spleen,), Tissue.SPLEEN), label=labels.spleen, **organ),
+        Layer("right kidney", right_kidney, label=labels.right_kidney, **organ),
+        Layer("left kidney", left_kidney, label=labels.left_kidney, **organ),
+        Layer("gallbladder", Solid((gallbladder,), Tissue.GALLBLADDER_BILE), label=labels.gallbladder, **organ),
+        Layer("pancreas", Tubular((pancreas,), Tissue.PANCREAS), label=labels.pancreas, **organ),
+        Layer("right adrenal gland", _adrenal(d, right_kidney.shape, 1.0), label=labels.right_adrenal_gland, **organ),
+        Layer("left adrenal gland", _adrenal(d, left_kidney.shape, -1.0), label=labels.left_adrenal_gland, **organ),
     )
-    adrenals = [_adrenal(d, kidney.shape, medial) for kidney, medial in ((right_kidney, 1.0), (left_kidney, -1.0))]
-    hilum = spleen_shape.centre + np.array([-22.0, -8.0, -5.0]) * s
+    return layers, liver, spleen
+
+
+def _vessel_layers(d: _Draw, labels: PhantomLabels, spleen: Ellipsoid, right_dome: float) -> tuple[Layer, ...]:
+    """Renal and hepatic veins, portal and splenic vein, IVC into the heart, aorta, iliac vessels."""
+    s = d.scale
+    hilum = spleen.centre + np.array([-22.0, -8.0, -5.0]) * s
     confluence = (-10.0, -4.0, 6.0)
     portal_splenic = Tubular(
         (
             d.tube(
                 [confluence + (7.0,), (-28, -10, 24, 7), (-45, -8, 38, 7), (-70, -4, 46, 5), (-90, 2, 52, 4)], sd=2.0
             ),
-            d.tube([(-45, -8, 38, 5), (-25, -25, 52, 4.5), (-5, -42, 62, 3.5)], sd=2.0),
+            d.tube([(-45, -8, 38, 5), (-25, -25, 52, 4.5), (-5, -42, 62, 3.5)], sd=2.0),  # left portal branch
             d.tube([confluence + (5.0,), (25, 2, 14, 4.5), (62, 24, 24, 4.5), tuple(hilum / s) + (4.5,)], sd=1.5),
         ),
         Tissue.PORTAL_BLOOD,
     )
-    ivc_top = diaphragm_right / s + 12.0
-    ivc = Tubular(
-        (
-            d.tube(
-                [(-22, 16, -115, 10), (-23, 14, -60, 10), (-25, 10, 20, 11), (-28, 8, 80, 11), (-20, 5, ivc_top, 12)]
-            ),
+    ivc_top = right_dome / s + 12.0
+    ivc = d.tube([(-22, 16, -115, 10), (-23, 14, -60, 10), (-25, 10, 20, 11), (-28, 8, 80, 11), (-20, 5, ivc_top, 12)])
+    aorta = d.tube([(14, 14, -100, 9), (15, 13, -40, 10), (14, 12, 30, 11), (16, 16, 100, 12), (24, 20, 200, 13)])
+    iliac_veins = (d.tube([(-22, 16, -113, 9), (-55, 30, -175, 8)]), d.tube([(-22, 16, -113, 9), (30, 30, -175, 8)]))
+    iliac_arteries = (d.tube([(14, 14, -98, 6.5), (45, 18, -175, 6)]), d.tube([(14, 14, -98, 6.5), (-20, 18, -175, 6)]))
+    renal_veins = (
+        d.tube([(60, 38, -30, 4.5), (25, -4, -28, 4.5), (-22, 10, -30, 5)]),  # left: in front of the aorta
+        d.tube([(-60, 40, -46, 5), (-24, 14, -42, 5)]),
+    )
+    renal_arteries = (
+        d.tube([(14, 14, -25, 3), (58, 42, -28, 3)]),
+        d.tube([(14, 14, -28, 3), (-20, 26, -38, 3), (-58, 44, -46, 3)]),  # right: behind the IVC
+    )
+    hepatic_veins = tuple(
+        d.tube([start, middle, (-26, 8, 104, 8)])
+        for start, middle in (
+            ((-95, 0, 62, 4), (-60, 4, 88, 6)),
+            ((-50, -45, 55, 4), (-38, -18, 88, 6)),
+            ((5, -50, 72, 4), (-10, -20, 95, 6)),
+        )
+    )
+    return (
+        Layer("renal veins", Tubular(renal_veins, Tissue.CAVAL_BLOOD), over=CAVITY),
+        Layer("renal arteries", Tubular(renal_arteries, Tissue.ARTERIAL_BLOOD), over=CAVITY),
+        Layer("hepatic veins", Tubular(hepatic_veins, Tissue.HEPATIC_VEIN), within=labels.liver),
+        Layer(
+            "portal and splenic vein",
+            portal_splenic,
+            label=labels.portal_and_splenic_vein,
+            over=CAVITY,
+            over_labelled=True,
         ),
-        Tissue.CAVAL_BLOOD,
-    )
-    iliac_veins = Tubular(
-        (d.tube([(-22, 16, -113, 9), (-55, 30, -175, 8)]), d.tube([(-22, 16, -113, 9), (30, 30, -175, 8)])),
-        Tissue.CAVAL_BLOOD,
-    )
-    aorta = Tubular(
-        (d.tube([(14, 14, -100, 9), (15, 13, -40, 10), (14, 12, 30, 11), (16, 16, 100, 12), (24, 20, 200, 13)]),),
-        Tissue.ARTERIAL_BLOOD,
-    )
-    iliac_arteries = Tubular(
-        (d.tube([(14, 14, -98, 6.5), (45, 18, -175, 6)]), d.tube([(14, 14, -98, 6.5), (-20, 18, -175, 6)])),
-        Tissue.ARTERIAL_BLOOD,
-    )
-    renal_veins = Tubular(
-        (
-            d.tube([(60, 38, -30, 4.5), (25, -4, -28, 4.5), (-22, 10, -30, 5)]),
-            d.tube([(-60, 40, -46, 5), (-24, 14, -42, 5)]),
+        Layer(
+            "inferior vena cava",
+            Tubular((ivc,), Tissue.CAVAL_BLOOD),
+            label=labels.inferior_vena_cava,
+            over=THROUGH_DIAPHRAGM,
+            over_labelled=True,
         ),
-        Tissue.CAVAL_BLOOD,
-    )
-    renal_arteries = Tubular(
-        (
-            d.tube([(14, 14, -25, 3), (58, 42, -28, 3)]),
-            d.tube([(14, 14, -28, 3), (-20, 26, -38, 3), (-58, 44, -46, 3)]),
+        Layer("iliac veins", Tubular(iliac_veins, Tissue.CAVAL_BLOOD), over=CAVITY),
+        Layer(
+            "aorta",
+            Tubular((aorta,), Tissue.ARTERIAL_BLOOD),
+            label=labels.aorta,
+            over=THROUGH_DIAPHRAGM,
+            over_labelled=True,
         ),
-        Tissue.ARTERIAL_BLOOD,
+        Layer("iliac arteries", Tubular(iliac_arteries, Tissue.ARTERIAL_BLOOD), over=CAVITY),
     )
-    hepatic_veins = Tubular(
-        tuple(
-            d.tube([start, middle, (-26, 8, 104, 8)])
-            for start, middle in (
-                ((-95, 0, 62, 4), (-60, 4, 88, 6)),
-                ((-50, -45, 55, 4), (-38, -18, 88, 6)),
-                ((5, -50, 72, 4), (-10, -20, 95, 6)),
-            )
-        ),
-        Tissue.HEPATIC_VEIN,
-    )
-
-    organ = dict(over=CAVITY, over_labelled=True)
-    layers = (
-        Layer("torso", torso),
-        Layer("diaphragm and lung bases", diaphragm, over=CAVITY),
-        Layer("heart", heart, over=frozenset({Tissue.LUNG, Tissue.MEDIASTINAL_FAT})),
-        Layer("psoas", psoas, over=CAVITY),
-        Layer("spine", spine, over=BODY),
-        Layer("table", table, over=frozenset({Tissue.AIR})),
-        Layer("colon", colon, label=labels.colon, **organ),
-        Layer("small bowel", small_bowel, label=labels.small_bowel, **organ),
-        Layer("duodenum", duodenum, label=labels.duodenum, **organ),
-        Layer("liver", liver, label=labels.liver, **organ),
-        Layer("stomach", stomach, label=labels.stomach, **organ),
-        Layer("spleen", spleen, label=labels.spleen, **organ),
-        Layer("right kidney", right_kidney, label=labels.right_kidney, **organ),
-        Layer("left kidney", left_kidney, label=labels.left_kidney, **organ),
-        Layer("gallbladder", gallbladder, label=labels.gallbladder, **organ),
-        Layer("pancreas", pancreas, label=labels.pancreas, **organ),
-        Layer("right adrenal gland", adrenals[0], label=labels.right_adrenal_gland, **organ),
-        Layer("left adrenal gland", adrenals[1], label=labels.left_adrenal_gland, **organ),
-        Layer("renal veins", renal_veins, over=CAVITY),
-        Layer("renal arteries", renal_arteries, over=CAVITY),
-        Layer("hepatic veins", hepatic_veins, within=labels.liver),
-        Layer("portal and splenic vein", portal_splenic, label=labels.portal_and_splenic_vein, **organ),
-        Layer("inferior vena cava", ivc, label=labels.inferior_vena_cava, over=THROUGH_DIAPHRAGM, over_labelled=True),
-        Layer("iliac veins", iliac_veins, over=CAVITY),
-        Layer("aorta", aorta, label=labels.aorta, over=THROUGH_DIAPHRAGM, over_labelled=True),
-        Layer("iliac arteries", iliac_arteries, over=CAVITY),
-    )
-    return Anatomy(layers, deformation, liver)
 
 
 def _adrenal(d: _Draw, kidney: Ellipsoid, medial: float) -> Solid:
