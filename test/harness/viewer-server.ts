@@ -73,7 +73,13 @@ const PROXIED = [/^\/dicom-web(\/|$)/, /^\/wado(\/|\?|$)/];
 
 /** Resolves a URL path under a root folder, or undefined when it would escape the root. */
 function within(root: string, urlPath: string): string | undefined {
-  const file = path.resolve(root, '.' + path.posix.normalize(decodeURIComponent(urlPath)));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return undefined; // malformed %-escape: no such file
+  }
+  const file = path.resolve(root, '.' + path.posix.normalize(decoded));
   return file === root || file.startsWith(root + path.sep) ? file : undefined;
 }
 
