@@ -1,0 +1,1 @@
+"""ONNX export for onnxruntime-web (WebGPU and WASM): backbone and heads graphs, class files, manifest, registry."""
