@@ -144,7 +144,7 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
       if (registry) await rm(registry, { recursive: true, force: true });
     });
 
-    test('the panel lists the model classes and its search finds them by name and synonym', async () => {
+    test('the panel lists the model classes, its search finds them by name and synonym, it survives tab switches', async () => {
       const session = await launchBrowser();
       try {
         const { page } = session;
@@ -178,6 +178,12 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
         await panel.getByTestId('prompt-no-match').waitFor();
         await search.fill('');
         assert.equal((await names()).length, total);
+
+        // Switching to OHIF's segmentation tab and back unmounts and remounts our React root without errors.
+        await page.locator('[data-cy="panelSegmentationWithToolsLabelMap-btn"]').click();
+        await panel.waitFor({ state: 'detached' });
+        await page.locator('[data-cy="organTumourAI-btn"]').click();
+        await panel.getByTestId('prompt-list').waitFor();
 
         await expectCtDrawn(session, instances);
         assertCleanSession(session, viewer.url);
