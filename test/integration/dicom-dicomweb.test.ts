@@ -180,15 +180,18 @@ describe('DICOMweb with a real Orthanc', { timeout: 300_000 }, () => {
     );
   });
 
-  test('a SEG sent to another study is not stored; the message says why and the bytes are kept', async () => {
+  test('a SEG sent to another study gets 409 from Orthanc: exact message with the reason, bytes kept', async () => {
     const { seg } = boxSeg(loaded);
     const outcome = await storeSegmentation(source, { ...seg, studyInstanceUID: '1.2.3.4.5.6.7.8.9' });
     assert.equal(outcome.stored, false);
     if (outcome.stored) return;
     assert.equal(outcome.failure, 'refused');
-    console.log(`another study: ${outcome.message}`);
-    assert.match(outcome.message, /^The PACS (did not store|refused) the segmentation/);
-    assert.ok(outcome.message.endsWith(KEPT));
+    // Orthanc answers 409 with FailureReason 0x0110 for an instance outside the study of the URL (PS3.18 10.5.3).
+    assert.equal(outcome.status, 409);
+    assert.equal(
+      outcome.message,
+      `The PACS refused the segmentation (HTTP 409 Conflict: processing failure (0x0110)). ${KEPT}`,
+    );
     assert.equal(readPart10Image(outcome.bytes).header.sopInstanceUID, seg.sopInstanceUID);
   });
 });

@@ -46,6 +46,27 @@ export type CodecName = 'openjpeg' | 'charls' | 'libjpeg-turbo';
  */
 export type WasmBinaryLoader = (codec: CodecName) => Promise<ArrayBuffer | Uint8Array>;
 
+/** File names of the codecs' WebAssembly binaries in their packages' dist/ folders. */
+export const CODEC_WASM_FILES: Record<CodecName, string> = {
+  openjpeg: 'openjpegwasm_decode.wasm',
+  charls: 'charlswasm_decode.wasm',
+  'libjpeg-turbo': 'libjpegturbowasm_decode.wasm',
+};
+
+/** Browser loader: fetches `CODEC_WASM_FILES` from a folder URL where the deployment serves them. */
+export function wasmFromUrl(folderUrl: string | URL): WasmBinaryLoader {
+  return async (codec) => {
+    const url = new URL(CODEC_WASM_FILES[codec], folderUrl.toString().replace(/\/?$/, '/'));
+    const response = await fetch(url);
+    if (!response.ok)
+      throw new DicomError(
+        'decode-failed',
+        `cannot load the ${codec} codec from ${url}: HTTP ${response.status}`,
+      );
+    return response.arrayBuffer();
+  };
+}
+
 type CodecClasses = { [name: string]: new () => CodecDecoder };
 
 async function importFactory(
