@@ -1,4 +1,5 @@
-import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
+import Ajv2020, { type ErrorObject } from 'ajv/dist/2020.js';
+import schema from '../../../models/registry/manifest.schema.json';
 import { EngineError } from './errors.ts';
 
 /** One file of the model directory, as the manifest pins it. */
@@ -8,17 +9,32 @@ export interface ManifestFile {
   sha256: string;
 }
 
-/** A class the model can segment. Fields the engine does not read are kept as they are. */
+/** A DICOM code (scheme SCT). */
+export interface ManifestCode {
+  scheme: 'SCT';
+  value: string;
+  meaning: string;
+}
+
+/** A class the model segments (models/registry/manifest.schema.json `$defs/class`). */
 export interface ManifestClass {
   name: string;
+  slug: string;
+  label: number;
+  prompt: string;
   synonyms: string[];
-  /** Folded generator weights, a path listed in `files` (docs/architecture.md). */
-  file: string;
+  /** Catalogue group; 'organs' get largest-connected-component post-processing. */
+  group: string;
+  category: ManifestCode;
+  type: ManifestCode;
+  region?: ManifestCode;
+  colour: [number, number, number];
+  step: number;
   /** The organ a lesion class lies in (its voxels are kept only inside that organ's mask). */
   partOf?: string;
-  /** Catalogue group; 'organs' get largest-connected-component post-processing. */
-  group?: string;
-  [key: string]: unknown;
+  embedding: 'clip' | 'learned' | 'one-hot';
+  /** Folded generator weights (docs/architecture.md), a path listed in `files`. */
+  file: string;
 }
 
 export interface ManifestPreprocess {
@@ -27,108 +43,55 @@ export interface ManifestPreprocess {
   window: [number, number];
   patch: [number, number, number];
   overlap: number;
+  blend: 'gaussian' | 'constant';
+  foregroundCrop: { enabled: boolean; threshold: number };
+  /** Probability threshold of a mask; 0.5 when absent. */
+  threshold?: number;
 }
 
-/** The engine's view of models/registry/<id>/manifest.json. */
+/** models/registry/<id>/manifest.json, format contseg-manifest/1 (fields the engine does not read stay loosely typed). */
 export interface Manifest {
+  format: 'contseg-manifest/1';
   id: string;
   version: string;
+  description?: string;
+  license?: string;
+  parent: { id: string; version: string } | null;
+  steps: {
+    index: number;
+    name: string;
+    kind: 'full' | 'head-only';
+    classes: string[];
+    data: string;
+    iterations?: number;
+  }[];
   preprocess: ManifestPreprocess;
-  network: { backbone: string; heads: string };
+  network: {
+    backbone: string;
+    backboneFp16?: string;
+    heads: string;
+    opset: number;
+    featureSize: number;
+    parameters: number;
+  };
+  heads: { featureDim: 256; hiddenDim: 512; paramCount: 153; channels: 8 };
   classes: ManifestClass[];
   files: ManifestFile[];
-  [key: string]: unknown;
+  training: { data: string; hardware: string; time: number; seed: number };
+  metrics?: Record<string, unknown>;
+  export?: Record<string, unknown>;
 }
 
-const vec3 = {
-  type: 'array',
-  items: [
-    { type: 'number', exclusiveMinimum: 0 },
-    { type: 'number', exclusiveMinimum: 0 },
-    { type: 'number', exclusiveMinimum: 0 },
-  ],
-  minItems: 3,
-  maxItems: 3,
-} as const;
-const patch = {
-  type: 'array',
-  items: [
-    { type: 'integer', minimum: 1 },
-    { type: 'integer', minimum: 1 },
-    { type: 'integer', minimum: 1 },
-  ],
-  minItems: 3,
-  maxItems: 3,
-} as const;
-/** A relative path inside the model directory: no scheme, no leading slash, no `..` segment. */
-const relativePath = {
-  type: 'string',
-  pattern: '^(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!/)(?!.*(^|/)\\.\\.(/|$)).+$',
-} as const;
-
-/** What the engine requires of a manifest; other fields are allowed (the export's schema governs those). */
-const manifestSchema: JSONSchemaType<Manifest> = {
-  type: 'object',
-  required: ['id', 'version', 'preprocess', 'network', 'classes', 'files'],
-  properties: {
-    id: { type: 'string', minLength: 1 },
-    version: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+' },
-    preprocess: {
-      type: 'object',
-      required: ['orientation', 'spacing', 'window', 'patch', 'overlap'],
-      properties: {
-        orientation: { type: 'string', const: 'RAS' },
-        spacing: vec3,
-        window: { type: 'array', items: [{ type: 'number' }, { type: 'number' }], minItems: 2, maxItems: 2 },
-        patch,
-        overlap: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
-      },
-    },
-    network: {
-      type: 'object',
-      required: ['backbone', 'heads'],
-      properties: { backbone: relativePath, heads: relativePath },
-    },
-    classes: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['name', 'synonyms', 'file'],
-        properties: {
-          name: { type: 'string', minLength: 1 },
-          synonyms: { type: 'array', items: { type: 'string' } },
-          file: relativePath,
-          partOf: { type: 'string', nullable: true },
-          group: { type: 'string', nullable: true },
-        },
-      },
-    },
-    files: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['path', 'bytes', 'sha256'],
-        properties: {
-          path: relativePath,
-          bytes: { type: 'integer', minimum: 1 },
-          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-        },
-      },
-    },
-  },
-} as unknown as JSONSchemaType<Manifest>;
-
-const validate = new Ajv({ allErrors: true }).compile(manifestSchema);
+const validate = new Ajv2020({ allErrors: true }).compile<Manifest>(schema);
 
 const describe = (errors: ErrorObject[]) =>
   errors.map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
 
 /**
- * Checks a parsed manifest.json against the engine's schema and its internal references: every class file and
- * network file is listed in `files`, class names are unique, `partOf` names a class of the model, the window is
- * increasing. Throws EngineError 'manifest-invalid' naming every problem.
+ * Checks a parsed manifest.json against models/registry/manifest.schema.json (the export's contract, bundled at
+ * build time) and against its internal references: every class file and network file is listed in `files`,
+ * class names are unique, `partOf` names a class of the model, the window is increasing. Throws EngineError
+ * 'manifest-invalid' naming every problem.
  */
 export function parseManifest(json: unknown, source = 'manifest'): Manifest {
   if (!validate(json)) {
@@ -136,7 +99,8 @@ export function parseManifest(json: unknown, source = 'manifest'): Manifest {
   }
   const problems: string[] = [];
   const listed = new Set(json.files.map((f) => f.path));
-  for (const path of [json.network.backbone, json.network.heads, ...json.classes.map((c) => c.file)]) {
+  const used = [json.network.backbone, json.network.heads, ...json.classes.map((c) => c.file)];
+  for (const path of used) {
     if (!listed.has(path))
       problems.push(`"${path}" is used but not listed in files (no size or sha256 to check)`);
   }
@@ -151,6 +115,9 @@ export function parseManifest(json: unknown, source = 'manifest'): Manifest {
   }
   if (json.preprocess.window[0] >= json.preprocess.window[1])
     problems.push('preprocess.window must be [low, high]');
+  const threshold = json.preprocess.threshold;
+  if (threshold !== undefined && !(threshold > 0 && threshold < 1))
+    problems.push('preprocess.threshold must be in (0, 1)');
   if (problems.length) throw new EngineError('manifest-invalid', `${source}: ${problems.join('; ')}`);
   return json;
 }

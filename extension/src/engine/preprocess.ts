@@ -18,6 +18,8 @@ export interface PreprocessSpec {
   spacing: [number, number, number];
   /** Hounsfield window [low, high] mapped linearly to [0, 1] with clipping. */
   window: [number, number];
+  /** Crop to the bounding box of windowed values above `threshold`; default enabled with threshold 0. */
+  foregroundCrop?: { enabled: boolean; threshold: number };
 }
 
 /**
@@ -173,7 +175,7 @@ function linearTaps(size: number, spacing: number, target: number, outSize: numb
 /**
  * The full pre-processing: RAS reorientation (exact, as strides), trilinear resampling of Hounsfield units to
  * `spec.spacing` (border values beyond the last voxel centre), window to [0, 1], then crop to the bounding box
- * of voxels > 0. Runs in chunks of slices so that cancellation and progress get through.
+ * of voxels above the foreground threshold (0: MONAI CropForeground with `x > 0`). Runs in chunks of slices so that cancellation and progress get through.
  */
 export async function toModelSpace(
   volume: Volume,
@@ -208,6 +210,9 @@ export async function toModelSpace(
   const hi: [number, number, number] = [0, 0, 0];
   const x0 = Int32Array.from(tx.i0, (i) => i * sx);
   const x1 = Int32Array.from(tx.i1, (i) => i * sx);
+  const crop = spec.foregroundCrop ?? { enabled: true, threshold: 0 };
+  // With cropping disabled every voxel counts as foreground (-Infinity < any value).
+  const foreground = crop.enabled ? crop.threshold : -Infinity;
   const slicesPerChunk = Math.max(1, Math.floor(CHUNK_VOXELS / (gx * gy)));
   let n = 0;
   for (let c = 0; c < gz; c++) {
@@ -235,7 +240,7 @@ export async function toModelSpace(
         const hu = c0 + wz * (c1 - c0);
         const v = Math.min(1, Math.max(0, (hu - low) * scale));
         out[n] = v;
-        if (v > 0) {
+        if (v > foreground) {
           if (a < lo[0]) lo[0] = a;
           if (a >= hi[0]) hi[0] = a + 1;
           if (b < lo[1]) lo[1] = b;

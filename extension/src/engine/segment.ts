@@ -65,7 +65,7 @@ const now = () => performance.now();
 
 /**
  * The full pipeline: validate, pre-process to model space, sliding-window backbone + heads with Gaussian blending,
- * threshold (sigmoid > 0.5, i.e. blended logit > 0), largest component for organs, lesions kept inside their
+ * threshold (sigmoid > manifest threshold, default 0.5, i.e. blended logit > 0), largest component for organs, lesions kept inside their
  * organ, masks back onto the input grid. A lesion's organ is computed even when not requested.
  */
 export async function segmentVolume(
@@ -97,6 +97,9 @@ export async function segmentVolume(
   signal?.throwIfAborted();
   const afterLoad = now();
 
+  // sigmoid(logit) > t  <=>  logit > ln(t / (1 - t)) (0 for the default t = 0.5).
+  const probability = manifest.preprocess.threshold ?? 0.5;
+  const logitThreshold = Math.log(probability / (1 - probability));
   const [X, Y, Z] = space.dims;
   const plane = X * Y;
   const masks = classes.map(() => new Uint8Array(plane * Z));
@@ -111,12 +114,14 @@ export async function segmentVolume(
         patch: manifest.preprocess.patch,
         overlap: options.overlap ?? manifest.preprocess.overlap,
         batch: options.batch ?? 1,
+        blend: manifest.preprocess.blend,
       },
       (z0, depth, values) => {
         const slab = depth * plane;
         masks.forEach((mask, c) => {
           const from = c * slab;
-          for (let i = 0; i < slab; i++) mask[z0 * plane + i] = (values[from + i] as number) > 0 ? 1 : 0;
+          for (let i = 0; i < slab; i++)
+            mask[z0 * plane + i] = (values[from + i] as number) > logitThreshold ? 1 : 0;
         });
       },
       {

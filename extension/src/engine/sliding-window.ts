@@ -1,6 +1,6 @@
 /**
  * Sliding-window inference with Gaussian blending, numerically the scheme of MONAI `sliding_window_inference`
- * (mode 'gaussian', padding 'constant' 0): same window starts, same importance map, same normalisation
+ * (mode 'gaussian' or 'constant', padding 'constant' 0): same window starts, same importance map, same normalisation
  * Σ w·y / Σ w. Windows are visited slab by slab along z so that only one window-deep slab of accumulators is
  * held: memory is (channels + 1) x patch_z x Y x X floats, not the whole volume.
  *
@@ -17,6 +17,8 @@ export interface SlidingWindowSpec {
   overlap: number;
   /** Windows per predictor call. */
   batch: number;
+  /** MONAI blend mode: 'gaussian' (default) or 'constant' (plain average). */
+  blend?: 'gaussian' | 'constant';
   /** Gaussian sigma as a fraction of the patch size (MONAI's default 0.125). */
   sigmaScale?: number;
 }
@@ -100,7 +102,10 @@ export async function slidingWindow(
   ];
   const windows: Vec3[] = [];
   for (const z of starts[2]) for (const y of starts[1]) for (const x of starts[0]) windows.push([x, y, z]);
-  const importance = gaussianImportanceMap(spec.patch, spec.sigmaScale);
+  const importance =
+    spec.blend === 'constant'
+      ? new Float32Array(patchVoxels).fill(1)
+      : gaussianImportanceMap(spec.patch, spec.sigmaScale);
 
   const planeVoxels = X * Y;
   const slabVoxels = pz * planeVoxels;

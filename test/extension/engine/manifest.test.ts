@@ -5,21 +5,62 @@ import { parseManifest, type Manifest } from '../../../extension/src/engine/mani
 
 const sha = (c: string) => c.repeat(64);
 
+const code = (value: string, meaning: string) => ({ scheme: 'SCT' as const, value, meaning });
+
 const valid = (): Manifest => ({
+  format: 'contseg-manifest/1',
   id: 'abdomen-fast',
   version: '1.2.0',
-  parent: null,
+  parent: { id: 'abdomen-fast', version: '1.1.0' },
+  steps: [{ index: 1, name: 'organs', kind: 'full', classes: ['liver', 'liver tumour'], data: 'phantom' }],
   preprocess: {
     orientation: 'RAS',
     spacing: [1.5, 1.5, 1.5],
     window: [-175, 250],
     patch: [96, 96, 96],
     overlap: 0.5,
+    blend: 'gaussian',
+    foregroundCrop: { enabled: true, threshold: 0 },
   },
-  network: { backbone: 'backbone.onnx', heads: 'heads.onnx' },
+  network: {
+    backbone: 'backbone.onnx',
+    heads: 'heads.onnx',
+    opset: 17,
+    featureSize: 48,
+    parameters: 62_000_000,
+  },
+  heads: { featureDim: 256, hiddenDim: 512, paramCount: 153, channels: 8 },
   classes: [
-    { name: 'liver', synonyms: ['hepar'], file: 'classes/liver.f32', group: 'organs' },
-    { name: 'liver tumour', synonyms: [], file: 'classes/liver-tumour.f32', partOf: 'liver' },
+    {
+      name: 'liver',
+      slug: 'liver',
+      label: 5,
+      prompt: 'liver',
+      synonyms: ['hepar'],
+      group: 'organs',
+      category: code('123037004', 'Anatomical Structure'),
+      type: code('10200004', 'Liver'),
+      colour: [221, 130, 101],
+      step: 1,
+      embedding: 'clip',
+      file: 'classes/liver.f32',
+    },
+    {
+      name: 'liver tumour',
+      slug: 'liver-tumour',
+      label: 17,
+      prompt: 'liver tumor',
+      synonyms: [],
+      group: 'tumours',
+      category: code('49755003', 'Morphologically Altered Structure'),
+      type: code('108369006', 'Neoplasm'),
+      region: code('10200004', 'Liver'),
+      colour: [255, 255, 0],
+      step: 1,
+      partOf: 'liver',
+      embedding: 'clip',
+      file: 'classes/liver-tumour.f32',
+    },
   ],
   files: [
     { path: 'backbone.onnx', bytes: 10, sha256: sha('a') },
@@ -27,6 +68,7 @@ const valid = (): Manifest => ({
     { path: 'classes/liver.f32', bytes: 840292, sha256: sha('c') },
     { path: 'classes/liver-tumour.f32', bytes: 840292, sha256: sha('d') },
   ],
+  training: { data: 'phantom', hardware: 'H200', time: 3600, seed: 1 },
 });
 
 const refused = (json: unknown, message: RegExp) =>
@@ -35,8 +77,13 @@ const refused = (json: unknown, message: RegExp) =>
     (e: unknown) => e instanceof EngineError && e.code === 'manifest-invalid' && message.test(e.message),
   );
 
-test('a complete manifest parses, keeping fields the engine does not read', () => {
-  assert.equal(parseManifest(valid()).parent, null);
+test('a complete manifest passes models/registry/manifest.schema.json and the cross-checks', () => {
+  assert.equal(parseManifest(valid()).parent?.version, '1.1.0');
+});
+
+test('an unknown manifest format or an unknown field is refused (the schema is closed)', () => {
+  refused({ ...valid(), format: 'contseg-manifest/2' }, /\/format must be equal to constant/);
+  refused({ ...valid(), extra: 1 }, /must NOT have additional properties/);
 });
 
 test('schema violations are refused, naming each field', () => {

@@ -51,7 +51,7 @@ test('backbone + heads through onnxruntime-web (WASM) reproduce the PyTorch logi
     const logits = await sessions.run(
       readF32(path.join(dir, 'patch-input.f32')),
       2,
-      [16, 16, 16],
+      [64, 64, 64],
       generators,
     );
     const expected = readF32(path.join(dir, 'patch-logits.f32'));
@@ -126,7 +126,7 @@ test('aborting mid-inference rejects with the reason, releases the sessions, and
   const controller = new AbortController();
   const seen: Progress[] = [];
   await assert.rejects(
-    model.segment(phantomVolume(), {
+    model.segment(phantomVolume([100, 36, 24]), {
       classes: ['liver'],
       signal: controller.signal,
       onProgress: (p) => {

@@ -28,10 +28,11 @@ after(async () => {
   await server.close();
 });
 
+/** A 0 HU slab (all foreground: 3 windows of 64 along x) holding a 150 HU ball. */
 function body(): Volume {
-  const dims: [number, number, number] = [30, 30, 20];
-  const voxels = new Int16Array(30 * 30 * 20).map((_, n) => {
-    const [x, y, z] = [n % 30, Math.floor(n / 30) % 30, Math.floor(n / 900)];
+  const dims: [number, number, number] = [100, 30, 20];
+  const voxels = new Int16Array(100 * 30 * 20).map((_, n) => {
+    const [x, y, z] = [n % 100, Math.floor(n / 100) % 30, Math.floor(n / 3000)];
     return (x - 15) ** 2 + (y - 15) ** 2 + (z - 10) ** 2 < 49 ? 150 : 0;
   });
   return {
@@ -54,7 +55,7 @@ test('through a message port the engine loads, reports progress and returns the 
   assert.ok(progress.some((p) => p.stage === 'download' && p.done === p.total));
   const volume = body();
   const remote = await client.segment(volume, { classes: ['liver'] });
-  assert.equal(volume.voxels.length, 18000, "the caller's voxels are not transferred away");
+  assert.equal(volume.voxels.length, 60000, "the caller's voxels are not transferred away");
   const local = await (
     await loadModel(`${server.url}manifest.json`, { cache: null })
   ).segment(volume, { classes: ['liver'] });
