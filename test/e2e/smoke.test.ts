@@ -144,7 +144,7 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
       if (registry) await rm(registry, { recursive: true, force: true });
     });
 
-    test('the panel lists the model classes, its search finds them by name and synonym, it survives tab switches', async () => {
+    test('the panel lists the model classes, its search finds them by name and synonym, it keeps the ticks across tab switches', async () => {
       const session = await launchBrowser();
       try {
         const { page } = session;
@@ -179,11 +179,17 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
         await search.fill('');
         assert.equal((await names()).length, total);
 
-        // Switching to OHIF's segmentation tab and back unmounts and remounts our React root without errors.
+        // Switching to OHIF's segmentation tab and back unmounts and remounts our React root; the ticks survive.
         await page.locator('[data-cy="panelSegmentationWithToolsLabelMap-btn"]').click();
         await panel.waitFor({ state: 'detached' });
         await page.locator('[data-cy="organTumourAI-btn"]').click();
         await panel.getByTestId('prompt-list').waitFor();
+        assert.equal(
+          await panel.getByTestId('prompt-summary').innerText(),
+          `1 of ${total} selected`,
+          'ticks kept',
+        );
+        assert.equal(await panel.locator('[data-name="liver"] input').isChecked(), true);
 
         await expectCtDrawn(session, instances);
         assertCleanSession(session, viewer.url);

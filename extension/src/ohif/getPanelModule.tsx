@@ -2,18 +2,20 @@
 import { PANEL_NAME, PANEL_TITLE } from './id.ts';
 import { hostedPanel } from './Panels/hostedPanel.tsx';
 import { OrganTumourPanel } from './Panels/OrganTumourPanel.tsx';
+import { createPanelStore } from './Panels/panelStore.ts';
 import type { ExtensionParams, PanelModuleEntry } from './types.ts';
 import { registryBaseUrl } from './utils/modelRegistry.ts';
 
 export function getPanelModule({ configuration }: ExtensionParams): PanelModuleEntry[] {
   const registryUrl = registryBaseUrl(configuration?.modelsUrl, window.location.href);
+  const store = createPanelStore();
   return [
     {
       name: PANEL_NAME,
       iconName: 'tab-segmentation',
       iconLabel: 'AI',
       label: PANEL_TITLE,
-      component: hostedPanel(() => <OrganTumourPanel registryUrl={registryUrl} />),
+      component: hostedPanel(() => <OrganTumourPanel registryUrl={registryUrl} store={store} />),
     },
   ];
 }

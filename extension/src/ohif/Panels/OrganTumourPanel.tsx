@@ -1,6 +1,6 @@
 // The "Organ & tumour AI" side panel: which model is installed, and its classes as prompts to tick.
-import { useCallback, useState } from 'react';
 import { PANEL_TITLE } from '../id.ts';
+import { usePanelChoices, type PanelStore } from './panelStore.ts';
 import { PromptPicker } from './PromptPicker.tsx';
 import { styles } from './panelStyles.ts';
 import { useModelRegistry } from './useModelRegistry.ts';
@@ -8,22 +8,13 @@ import { useModelRegistry } from './useModelRegistry.ts';
 export interface OrganTumourPanelProps {
   /** Base URL of the model registry (ends with '/'). */
   registryUrl: string;
+  /** The user's choices, kept across unmounts. */
+  store: PanelStore;
 }
 
-export function OrganTumourPanel({ registryUrl }: OrganTumourPanelProps) {
-  const { models, selectedId, select, summary } = useModelRegistry(registryUrl);
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const toggle = useCallback((name: string) => {
-    setSelected((old) => {
-      const next = new Set(old);
-      if (!next.delete(name)) next.add(name);
-      return next;
-    });
-  }, []);
-  const choose = (id: string) => {
-    setSelected(new Set());
-    select(id);
-  };
+export function OrganTumourPanel({ registryUrl, store }: OrganTumourPanelProps) {
+  const { modelId, selected } = usePanelChoices(store);
+  const { models, activeId, summary } = useModelRegistry(registryUrl, modelId);
 
   return (
     <section style={styles.panel} data-testid="organ-tumour-ai-panel">
@@ -44,8 +35,8 @@ export function OrganTumourPanel({ registryUrl }: OrganTumourPanelProps) {
             Model
             <select
               style={styles.select}
-              value={selectedId}
-              onChange={(e) => choose(e.target.value)}
+              value={activeId}
+              onChange={(e) => store.selectModel(e.target.value)}
               data-testid="model-select"
             >
               {models.value.map((m) => (
@@ -64,7 +55,7 @@ export function OrganTumourPanel({ registryUrl }: OrganTumourPanelProps) {
         </div>
       )}
       {summary?.state === 'ready' && (
-        <PromptPicker classes={summary.value.classes} selected={selected} onToggle={toggle} />
+        <PromptPicker classes={summary.value.classes} selected={selected} onToggle={store.toggleClass} />
       )}
     </section>
   );

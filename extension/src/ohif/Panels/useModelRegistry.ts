@@ -1,4 +1,4 @@
-// Loads the registry index, then the chosen model's manifest summary; exposes each step's state to the panel.
+// Loads the registry index, then the active model's manifest summary; exposes each step's state to the panel.
 import { useEffect, useState } from 'react';
 import {
   loadModelSummary,
@@ -16,24 +16,21 @@ const asRegistryError = (err: unknown) =>
 
 export interface ModelRegistryState {
   models: Loadable<RegistryEntry[]>;
-  selectedId: string | undefined;
-  select: (id: string) => void;
+  /** The wanted model when the registry has it, else the registry's first. */
+  activeId: string | undefined;
   summary: Loadable<ModelSummary> | undefined;
 }
 
-export function useModelRegistry(baseUrl: string): ModelRegistryState {
+export function useModelRegistry(baseUrl: string, wantedId: string | undefined): ModelRegistryState {
   const [models, setModels] = useState<Loadable<RegistryEntry[]>>({ state: 'loading' });
-  const [selectedId, setSelectedId] = useState<string>();
   const [summary, setSummary] = useState<Loadable<ModelSummary>>();
+  const entries = models.state === 'ready' ? models.value : [];
+  const active = entries.find((m) => m.id === wantedId) ?? entries[0];
 
   useEffect(() => {
     let live = true;
     loadRegistryIndex(baseUrl).then(
-      (entries) => {
-        if (!live) return;
-        setModels({ state: 'ready', value: entries });
-        setSelectedId(entries[0]?.id);
-      },
+      (value) => live && setModels({ state: 'ready', value }),
       (err: unknown) => live && setModels({ state: 'failed', error: asRegistryError(err) }),
     );
     return () => {
@@ -42,19 +39,17 @@ export function useModelRegistry(baseUrl: string): ModelRegistryState {
   }, [baseUrl]);
 
   useEffect(() => {
-    if (models.state !== 'ready' || selectedId === undefined) return;
-    const entry = models.value.find((m) => m.id === selectedId);
-    if (!entry) return;
+    if (!active) return;
     let live = true;
     setSummary({ state: 'loading' });
-    loadModelSummary(entry).then(
+    loadModelSummary(active).then(
       (value) => live && setSummary({ state: 'ready', value }),
       (err: unknown) => live && setSummary({ state: 'failed', error: asRegistryError(err) }),
     );
     return () => {
       live = false;
     };
-  }, [models, selectedId]);
+  }, [active]);
 
-  return { models, selectedId, select: setSelectedId, summary };
+  return { models, activeId: active?.id, summary };
 }
