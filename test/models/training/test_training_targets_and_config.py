@@ -1,0 +1,56 @@
+"""Eq. 3 target composition and step-config validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from contseg.training import compose_step_target, load_release_config
+from contseg.training.config import step_from_mapping
+
+CONFIGS = Path(__file__).resolve().parents[3] / "models" / "configs"
+
+
+def test_old_classes_take_pseudo_labels_and_new_ground_truth_wins_where_positive() -> None:
+    old = torch.zeros(2, 1, 1, 4, dtype=torch.bool)  # liver, spleen pseudo labels
+    old[0, 0, 0, :3] = True  # the old model says liver on voxels 0-2
+    old[1, 0, 0, 3] = True  # and spleen on voxel 3
+    truth = torch.tensor([[[[0, 1, 0, 1]]]], dtype=torch.int8)  # liver tumour ground truth on voxels 1 and 3
+    t = compose_step_target(["liver", "spleen"], old, ["liver tumour"], truth)
+    assert t[:, 0, 0].tolist() == [
+        [1, 1, 1, 1],  # liver: pseudo label, plus the tumour voxel 3 (a tumour is part of the liver)
+        [0, 0, 0, 0],  # spleen: the old model's spleen voxel 3 is overwritten by tumour ground truth
+        [0, 1, 0, 1],  # liver tumour: ground truth
+    ]
+
+
+def test_fine_tune_leaves_old_classes_unsupervised() -> None:
+    truth = torch.ones(1, 2, 2, 2, dtype=torch.int8)
+    t = compose_step_target(["liver"], None, ["liver tumour"], truth)
+    assert bool((t[0] == -1).all()) and bool((t[1] == 1).all())
+
+
+def _step(**extra: object) -> dict[str, object]:
+    return {"name": "s", "dataset": {"kind": "phantom"}, "new_classes": ["liver"], **extra}
+
+
+def test_step_config_refuses_typos_unimplemented_strategies_and_bad_patches(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown keys \\['iteration'\\]"):
+        step_from_mapping(_step(train={"iteration": 3}), tmp_path)
+    with pytest.raises(ValueError, match="strategy 'lwf' is not implemented"):
+        step_from_mapping(_step(strategy="lwf"), tmp_path)
+    with pytest.raises(ValueError, match="head-only step needs a previous checkpoint"):
+        step_from_mapping(_step(mode="head-only"), tmp_path)
+    with pytest.raises(ValueError, match="at least 64"):
+        step_from_mapping(_step(preprocess={"patch": [32, 64, 64]}), tmp_path)
+    with pytest.raises(ValueError, match="not in the catalogue"):
+        step_from_mapping(_step(new_classes=["brain"]), tmp_path)
+
+
+def test_release_fast_config_has_the_two_documented_steps() -> None:
+    release = load_release_config(CONFIGS / "release-fast.yaml")
+    assert [s.name for s in release.steps] == ["organs", "liver-tumour"]
+    assert len(release.steps[0].new_classes) == 12 and release.steps[1].new_classes == ("liver tumour",)
+    assert release.steps[0].model.feature_size == 12 and release.steps[0].preprocess.spacing == (3.0, 3.0, 3.0)
