@@ -8,7 +8,7 @@ Kinds:
   concat:       {parts: [<dataset>, ...]}
 <map> is "catalogue", "totalseg-v1", "totalseg-v2" or a class-map JSON file. Paths starting with "shared:" resolve
 under the shared data folder ($CONTSEG_SHARED_DATA, default ../shared/data beside the checkout); other relative
-paths resolve against ``base`` (the config file's folder).
+paths resolve against ``base`` (the config file's folder); $VAR expands from the environment.
 """
 
 from __future__ import annotations
@@ -39,10 +39,14 @@ def shared_data_root() -> Path:
 
 
 def resolve_path(value: str, base: Path) -> Path:
-    """Resolve a config path: "shared:<rel>" under the shared data root, else relative to ``base``."""
+    """Resolve a config path: "shared:<rel>" under the shared data root; ``$VAR``/``${VAR}`` from the environment
+    (BTCV_ROOT, LITS_ROOT, ...); other relative paths against ``base``."""
     if value.startswith("shared:"):
         return shared_data_root() / value.removeprefix("shared:")
-    path = Path(value).expanduser()
+    expanded = os.path.expandvars(value)
+    if "$" in expanded:
+        raise ValueError(f"path {value!r} uses an environment variable that is not set")
+    path = Path(expanded).expanduser()
     return path if path.is_absolute() else base / path
 
 
