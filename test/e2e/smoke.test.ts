@@ -6,13 +6,14 @@
 // also when app-config.js lists only the mode (which then loads the extension itself).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DISPLAY_NAME } from '../../modes/organ-tumour-ai/src/id.ts';
 import { launchBrowser, type BrowserSession } from '../harness/browser.ts';
 import { storeCopyAsModality } from '../harness/derived-study.ts';
+import { writeCatalogueRegistry } from '../harness/registry-fixture.ts';
 import { firstString, qido, TAG } from '../harness/dicomweb.ts';
 import { decodePng, greyStats } from '../harness/png.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
@@ -21,6 +22,7 @@ import { MODELS_DIR, REPO_ROOT, startViewerServer, type ViewerServer } from '../
 const OHIF_LOAD_MS = 120_000;
 const NOT_CT_PATIENT = 'NOTCT-MR';
 const SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'smoke-viewer.png');
+const PANEL_SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'smoke-panel-prompts.png');
 
 /** Waits until the viewport has drawn a CT slice: a non-uniform image, not a blank canvas. */
 async function expectCtDrawn(session: BrowserSession, instances: number) {
@@ -123,15 +125,8 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
     };
 
     before(async () => {
-      // A registry whose manifest carries the catalogue's classes, as the export copies them (docs/architecture.md).
       registry = await mkdtemp(path.join(tmpdir(), 'contseg-registry-'));
-      await mkdir(path.join(registry, 'catalogue-preview'));
-      const index = {
-        models: [{ id: 'catalogue-preview', version: '0.0.1', manifest: 'catalogue-preview/manifest.json' }],
-      };
-      const manifest = { id: 'catalogue-preview', version: '0.0.1', classes: catalogue.classes };
-      await writeFile(path.join(registry, 'index.json'), JSON.stringify(index));
-      await writeFile(path.join(registry, 'catalogue-preview', 'manifest.json'), JSON.stringify(manifest));
+      await writeCatalogueRegistry(registry, 'catalogue-preview', '0.0.1');
       // This viewer's app-config.js does not list our extension: the mode loads it from beside itself.
       viewer = await startViewerServer({
         orthancUrl: stack.orthanc.baseUrl,
@@ -174,6 +169,8 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
           await panel.getByTestId('prompt-summary').innerText(),
           new RegExp(`^1 of ${total} selected`),
         );
+        await mkdir(path.dirname(PANEL_SCREENSHOT), { recursive: true });
+        await page.screenshot({ path: PANEL_SCREENSHOT });
         await search.fill('femur');
         await panel.getByTestId('prompt-no-match').waitFor();
         await search.fill('');

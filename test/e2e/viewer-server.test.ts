@@ -87,7 +87,7 @@ describe('viewer server', { timeout: 120_000 }, () => {
 
   test('the registry index is empty until a model is installed, then served as is', async () => {
     assert.deepEqual(await (await fetch(`${viewer.url}/models/index.json`)).json(), { models: [] });
-    const index = { models: [{ id: 'm', version: '1.0.0', manifest: 'm/manifest.json' }] };
+    const index = { models: [{ id: 'm', version: '1.0.0', path: 'm/manifest.json' }] };
     await writeFile(path.join(registry, 'index.json'), JSON.stringify(index));
     await mkdir(path.join(registry, 'm'));
     await writeFile(path.join(registry, 'm', 'backbone.onnx'), Buffer.from([1, 2, 3]));

@@ -42,7 +42,7 @@ const rejectsWith = (promise: Promise<unknown>, kind: string, message: RegExp) =
 
 const liver = { name: 'liver', synonyms: ['hepar'], colour: [221, 130, 101] };
 const tumour = { name: 'liver tumour', synonyms: ['liver lesion'], colour: [255, 255, 0], partOf: 'liver' };
-const index = { models: [{ id: 'm1', version: '1.2.0', manifest: 'm1/manifest.json' }] };
+const index = { models: [{ id: 'm1', version: '1.2.0', path: 'm1/manifest.json' }] };
 
 describe('registry index', () => {
   test('lists the models with manifest URLs resolved against the registry', async () => {
@@ -69,7 +69,7 @@ describe('registry index', () => {
     serve({ '/models/index.json': { model: [] } });
     await rejectsWith(loadRegistryIndex(base), 'invalid', /has no "models" list/);
     serve({ '/models/index.json': { models: [{ id: 'm1', version: '1.0.0' }] } });
-    await rejectsWith(loadRegistryIndex(base), 'invalid', /models\[0\] \("m1"\) has no "manifest" path/);
+    await rejectsWith(loadRegistryIndex(base), 'invalid', /models\[0\] \("m1"\) has no manifest "path"/);
     serve({ '/models/index.json': { models: [{ id: 'm1' }] } });
     await rejectsWith(loadRegistryIndex(base), 'invalid', /models\[0\] needs string "id" and "version"/);
   });

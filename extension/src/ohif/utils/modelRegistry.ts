@@ -1,5 +1,6 @@
 // Reads the model registry the panel offers: `<modelsUrl>/index.json` lists the installed models
-// (`{"models":[{"id","version","manifest":"<id>/manifest.json"}]}`), each manifest lists its classes.
+// (`{"models":[{"id","version","path":"<folder>/manifest.json",...}]}`, as models/contseg/export writes it), and
+// each manifest lists its classes.
 // Only what the panel shows is read here; the engine validates the whole manifest (schema, sha256) when it loads one.
 
 export interface RegistryEntry {
@@ -78,10 +79,10 @@ export async function loadRegistryIndex(baseUrl: string, fetchFn: Fetch = fetch)
     if (!isRecord(entry) || !nonEmptyString(entry.id) || !nonEmptyString(entry.version)) {
       throw new RegistryError('invalid', `${indexUrl}: models[${i}] needs string "id" and "version"`);
     }
-    if (!nonEmptyString(entry.manifest)) {
-      throw new RegistryError('invalid', `${indexUrl}: models[${i}] ("${entry.id}") has no "manifest" path`);
+    if (!nonEmptyString(entry.path)) {
+      throw new RegistryError('invalid', `${indexUrl}: models[${i}] ("${entry.id}") has no manifest "path"`);
     }
-    return { id: entry.id, version: entry.version, manifestUrl: new URL(entry.manifest, baseUrl).href };
+    return { id: entry.id, version: entry.version, manifestUrl: new URL(entry.path, baseUrl).href };
   });
 }
 
