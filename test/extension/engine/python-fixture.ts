@@ -2,7 +2,7 @@
 // the output lands in .cache/engine-fixtures/<script>-<sha256 prefix>/ and later runs reuse it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +15,13 @@ export function pythonFixture(script: string): string {
   const out = path.join(repoRoot, '.cache', 'engine-fixtures', `${path.basename(script, '.py')}-${hash}`);
   const done = path.join(out, '.done');
   if (!existsSync(done)) {
-    rmSync(out, { recursive: true, force: true });
+    // Outputs of earlier versions of this script are stale: remove them with any half-written one.
+    const parent = path.dirname(out);
+    const stem = `${path.basename(script, '.py')}-`;
+    if (existsSync(parent)) {
+      for (const name of readdirSync(parent))
+        if (name.startsWith(stem)) rmSync(path.join(parent, name), { recursive: true, force: true });
+    }
     execFileSync(path.join(repoRoot, 'models/.venv/bin/python'), [source, out], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
