@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import type { NaturalDataset } from 'dcmjs';
 import { nodeCodecWasm } from '../../../extension/src/dicom/codec-wasm-node.ts';
 import { DicomError } from '../../../extension/src/dicom/errors.ts';
 import { detectTransferSyntax, FrameDecoder } from '../../../extension/src/dicom/frame-decode.ts';
@@ -13,7 +17,9 @@ import {
   REAL_J2K,
   REAL_RAW,
   readFolder,
+  run,
   syntheticSeries,
+  toArrayBuffer,
   transcodeFolder,
   writePart10,
 } from './fixtures.ts';
@@ -71,6 +77,19 @@ describe('volume from the real 20-slice CT series', { skip: NO_REAL_DATA }, () =
     assert.deepEqual(j2k.origin, raw.origin);
   });
 
+  test('the pure-JS codec build (no WebAssembly loader, the browser default) decodes JPEG 2000 identically', async () => {
+    const [j2k] = await readFolder(REAL_J2K);
+    const raw = (await readFolder(REAL_RAW)).find((f) => f.file === j2k?.file);
+    const jsDecoder = new FrameDecoder();
+    const image = j2k?.image as Part10Image;
+    const expected = await decoder.decode(
+      raw?.image.frame as Uint8Array,
+      '1.2.840.10008.1.2.1',
+      image.header,
+    );
+    assert.deepEqual(await jsDecoder.decode(image.frame, '1.2.840.10008.1.2.4.90', image.header), expected);
+  });
+
   for (const [tool, args, syntax] of [
     ['dcmcrle', [], 'RLE Lossless'],
     ['dcmcjpls', [], 'JPEG-LS lossless'],
@@ -119,6 +138,48 @@ describe('volume from synthetic series', () => {
     const volume = await volumeOf(datasets.map((ds) => readPart10Image(writePart10(ds))));
     assert.ok(volume.voxels instanceof Float32Array);
     assert.equal(volume.voxels[3 + 16 * 2 + 16 * 12 * 1], (3 + 6 + 50) * 0.5 - 1024);
+  });
+});
+
+describe('JPEG baseline (8-bit)', () => {
+  test('frames encoded by DCMTK dcmcjpeg +eb decode like DCMTK dcmdjpeg decodes them (within 1 grey level)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'contseg-jpeg8-'));
+    try {
+      const [dataset] = syntheticSeries({ columns: 64, rows: 48, slices: 1 });
+      const pixels = new Uint8Array(64 * 48);
+      for (let j = 0; j < 48; j++)
+        for (let i = 0; i < 64; i++) pixels[i + 64 * j] = (i * 3 + j * 2 + ((i * j) % 17)) & 255;
+      Object.assign(dataset as object, {
+        BitsAllocated: 8,
+        BitsStored: 8,
+        HighBit: 7,
+        PixelRepresentation: 0,
+        PixelData: pixels.buffer,
+        _vrMap: { PixelData: 'OB' },
+      });
+      const plain = path.join(dir, 'plain.dcm');
+      await writeFile(plain, new Uint8Array(writePart10(dataset as NaturalDataset)));
+      await run('dcmcjpeg', ['+eb', '+q', '95', plain, path.join(dir, 'jpeg.dcm')]);
+      await run('dcmdjpeg', [path.join(dir, 'jpeg.dcm'), path.join(dir, 'dcmtk.dcm')]);
+      const jpeg = readPart10Image(toArrayBuffer(await readFile(path.join(dir, 'jpeg.dcm'))));
+      const dcmtk = readPart10Image(toArrayBuffer(await readFile(path.join(dir, 'dcmtk.dcm'))));
+      assert.equal(jpeg.header.transferSyntaxUID, '1.2.840.10008.1.2.4.50');
+      assert.equal(detectTransferSyntax(jpeg.frame, jpeg.header), '1.2.840.10008.1.2.4.50');
+      const ours = await decoder.decode(jpeg.frame, '1.2.840.10008.1.2.4.50', jpeg.header);
+      const theirs = await decoder.decode(
+        dcmtk.frame,
+        dcmtk.header.transferSyntaxUID as string,
+        dcmtk.header,
+      );
+      let worst = 0;
+      ours.forEach((v, n) => (worst = Math.max(worst, Math.abs(v - (theirs[n] as number)))));
+      assert.ok(worst <= 1, `largest difference from DCMTK ${worst}`);
+      let lossy = 0;
+      ours.forEach((v, n) => (lossy = Math.max(lossy, Math.abs(v - (pixels[n] as number)))));
+      assert.ok(lossy > 0 && lossy < 40, `baseline JPEG is lossy but close: largest error ${lossy}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
