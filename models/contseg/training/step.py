@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from monai.transforms import Compose
 from monai.utils import set_determinism
 from torch.nn.parallel import DistributedDataParallel
 
@@ -25,6 +26,7 @@ from ..data.sampling import foreground_of, patch_transform
 from ..data.targets import encode_targets
 from ..evaluation.metrics import dice_per_class
 from ..network.checkpoint import load_checkpoint, save_checkpoint
+from ..network.class_heads import ClassHeads
 from ..network.embeddings import class_embedding
 from ..network.segmenter import ContinualSegmenter
 from .config import StepConfig, load_step_config
@@ -79,9 +81,11 @@ def prepare_cases(
     """This rank's share of the step's cases with their Eq. 3 targets in ``model.class_names`` order."""
     own = dataset.only(step.new_classes)  # old classes' ground truth is never used, even where the dataset has it
     old_classes = [c for c in model.class_names if c not in step.new_classes]
-    ids = own.case_ids()[ctx.rank :: ctx.world_size]
-    if not ids:
-        raise ValueError(f"step {step.name!r}: rank {ctx.rank} has no case (dataset has {len(own.case_ids())})")
+    all_ids = own.case_ids()
+    if not all_ids:
+        raise ValueError(f"step {step.name!r}: dataset {dataset.name!r} has no case")
+    # each rank trains on its share; with fewer cases than ranks, ranks share cases
+    ids = all_ids[ctx.rank :: ctx.world_size] or [all_ids[ctx.rank % len(all_ids)]]
     cases = []
     for case_id in ids:
         t0 = time.time()
@@ -101,15 +105,14 @@ def trainable_parameters(model: ContinualSegmenter, step: StepConfig) -> list[to
     if step.mode == "full":
         model.requires_grad_(True)
         return list(model.parameters())
+    if not isinstance(model.heads, ClassHeads):
+        raise ValueError("head-only steps need per-class heads (heads_kind 'class')")
     model.requires_grad_(False)
-    heads = model.heads
     params: list[torch.nn.Parameter] = []
     for name in step.new_classes:
-        if not hasattr(heads, "generators"):
-            raise ValueError("head-only steps need per-class heads (heads_kind 'class')")
-        generator = heads.generators[name]
+        generator = model.heads.generators[name]
         generator.requires_grad_(True)
-        params += [p for p in generator.parameters()]
+        params += list(generator.parameters())
     return params
 
 
@@ -201,7 +204,10 @@ class StepTrainer:
             "preprocess": {**asdict(self.step.preprocess), "window_hu": [-175.0, 250.0], "orientation": "RAS"},
         }
 
-    def _log(self, done: int, losses: list[float], logits: torch.Tensor, target: torch.Tensor, classes: list[str], seconds: float, lr: float) -> None:
+    def _log(
+        self, done: int, losses: list[float], logits: torch.Tensor, target: torch.Tensor, classes: list[str], seconds: float, lr: float
+    ) -> None:
+        """One JSON log line: mean loss since the last line, learning rate, seconds per iteration, batch Dice per class."""
         with torch.no_grad():
             pred = (logits.detach().float() > 0).cpu()
             tgt = target.cpu()
@@ -215,7 +221,17 @@ class StepTrainer:
             "%s", json.dumps({"step": self.step.name, "iter": done, "loss": round(sum(losses) / len(losses), 4), "lr": lr, "sec_per_iter": round(seconds, 2), "batch_dice": dice})
         )
 
-    def _save_resume(self, model, optimizer, scheduler, sampler, rng, done: int, lineage) -> None:  # type: ignore[no-untyped-def]
+    def _save_resume(
+        self,
+        model: ContinualSegmenter,
+        optimizer: torch.optim.Optimizer,
+        scheduler: torch.optim.lr_scheduler.LambdaLR,
+        sampler: Compose,
+        rng: np.random.Generator,
+        done: int,
+        lineage: list[dict[str, Any]],
+    ) -> None:
+        """Write ``out_dir/last.pt``: the model plus everything needed to continue exactly (rank 0 only)."""
         if not self.ctx.is_main:
             return
         state = {
@@ -231,7 +247,15 @@ class StepTrainer:
         save_checkpoint(self.out_dir / RESUME_FILE, model, **self._common_meta(lineage), training=state)
         log.info("checkpoint %s at iteration %d", self.out_dir / RESUME_FILE, done)
 
-    def _resume(self, model, optimizer, scheduler, sampler, rng) -> int:  # type: ignore[no-untyped-def]
+    def _resume(
+        self,
+        model: ContinualSegmenter,
+        optimizer: torch.optim.Optimizer,
+        scheduler: torch.optim.lr_scheduler.LambdaLR,
+        sampler: Compose,
+        rng: np.random.Generator,
+    ) -> int:
+        """Load ``out_dir/last.pt`` into the given objects when it exists; returns the iteration to continue from."""
         path = self.out_dir / RESUME_FILE
         if not path.is_file():
             return 0
