@@ -99,7 +99,8 @@ export function parseManifest(json: unknown, source = 'manifest'): Manifest {
   }
   const problems: string[] = [];
   const listed = new Set(json.files.map((f) => f.path));
-  const used = [json.network.backbone, json.network.heads, ...json.classes.map((c) => c.file)];
+  const { backbone, backboneFp16, heads } = json.network;
+  const used = [backbone, ...(backboneFp16 ? [backboneFp16] : []), heads, ...json.classes.map((c) => c.file)];
   for (const path of used) {
     if (!listed.has(path))
       problems.push(`"${path}" is used but not listed in files (no size or sha256 to check)`);

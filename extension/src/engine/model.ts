@@ -20,6 +20,8 @@ export interface LoadOptions {
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
   runtime?: RuntimeSettings;
+  /** Which backbone to use: 'fp32' (default) or 'fp16' (manifest `network.backboneFp16`, half the download). */
+  backbone?: 'fp32' | 'fp16';
   fetch?: typeof fetch;
 }
 
@@ -30,12 +32,13 @@ export class Model {
 
   private constructor(
     readonly manifest: Manifest,
+    private readonly backbonePath: string,
     private readonly files: Map<string, Uint8Array>,
   ) {}
 
   /** @internal used by loadModel */
-  static fromVerifiedFiles(manifest: Manifest, files: Map<string, Uint8Array>): Model {
-    return new Model(manifest, files);
+  static fromVerifiedFiles(manifest: Manifest, backbonePath: string, files: Map<string, Uint8Array>): Model {
+    return new Model(manifest, backbonePath, files);
   }
 
   get id(): string {
@@ -107,8 +110,10 @@ export class Model {
   }
 
   private network() {
-    const { backbone, heads } = this.manifest.network;
-    return { backbone: this.files.get(backbone) as Uint8Array, heads: this.files.get(heads) as Uint8Array };
+    return {
+      backbone: this.files.get(this.backbonePath) as Uint8Array,
+      heads: this.files.get(this.manifest.network.heads) as Uint8Array,
+    };
   }
 
   /** A patch predictor that falls back from WebGPU to WASM (and finishes) if the GPU fails mid-run. */
@@ -139,8 +144,9 @@ export class Model {
 }
 
 /**
- * Loads a model directory: fetches and validates manifest.json, then every file it pins (network and all class
- * generators) from the cache or the network, verifying size and sha256. Progress: stage 'download' in bytes.
+ * Loads a model directory: fetches and validates manifest.json, then the files this load uses (the chosen
+ * backbone, heads and all class generators) from the cache or the network, verifying size and sha256.
+ * Progress: stage 'download' in bytes.
  */
 export async function loadModel(manifestUrl: string | URL, options: LoadOptions = {}): Promise<Model> {
   const { signal } = options;
@@ -167,10 +173,21 @@ export async function loadModel(manifestUrl: string | URL, options: LoadOptions 
     throw new EngineError('manifest-invalid', `${url} is not JSON: ${(error as Error).message}`);
   }
   const manifest = parseManifest(json, url.href);
-  const total = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
+  const backbonePath =
+    options.backbone === 'fp16' ? manifest.network.backboneFp16 : manifest.network.backbone;
+  if (!backbonePath) {
+    throw new EngineError(
+      'manifest-invalid',
+      `${url.href}: the model has no fp16 backbone (network.backboneFp16)`,
+    );
+  }
+  // Only what this load uses: the chosen backbone, the heads graph and every class generator.
+  const needed = new Set([backbonePath, manifest.network.heads, ...manifest.classes.map((c) => c.file)]);
+  const wanted = manifest.files.filter((f) => needed.has(f.path));
+  const total = wanted.reduce((sum, f) => sum + f.bytes, 0);
   let done = 0;
   const files = new Map<string, Uint8Array>();
-  for (const file of manifest.files) {
+  for (const file of wanted) {
     const bytes = await fetchModelFile(url, file, {
       ...(cache ? { cache } : {}),
       ...(signal ? { signal } : {}),
@@ -182,7 +199,7 @@ export async function loadModel(manifestUrl: string | URL, options: LoadOptions 
     });
     files.set(file.path, bytes);
   }
-  return Model.fromVerifiedFiles(manifest, files);
+  return Model.fromVerifiedFiles(manifest, backbonePath, files);
 }
 
 function defaultCache(): FileCache | undefined {

@@ -29,12 +29,14 @@ export class EngineClient {
   /** Loads (downloading or from cache, verified) the model in the worker; resolves with its manifest. */
   async loadModel(
     manifestUrl: string,
-    options: { onProgress?: (p: Progress) => void; runtime?: RuntimeSettings } = {},
+    options: {
+      onProgress?: (p: Progress) => void;
+      runtime?: RuntimeSettings;
+      backbone?: 'fp32' | 'fp16';
+    } = {},
   ): Promise<Manifest> {
-    const reply = await this.send(
-      { type: 'load', manifestUrl, ...(options.runtime ? { runtime: options.runtime } : {}) },
-      options.onProgress,
-    );
+    const { onProgress, ...settings } = options;
+    const reply = await this.send({ type: 'load', manifestUrl, ...settings }, onProgress);
     if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`);
     return reply.manifest;
   }

@@ -39,6 +39,7 @@ export function serveEngine(port: MessagePortLike, options: { cache?: FileCache 
           model = await loadModel(request.manifestUrl, {
             ...(options.cache !== undefined ? { cache: options.cache } : {}),
             ...(request.runtime ? { runtime: request.runtime } : {}),
+            ...(request.backbone ? { backbone: request.backbone } : {}),
             signal: controller.signal,
             onProgress: (progress) => reply({ id: request.id, type: 'progress', progress }),
           });

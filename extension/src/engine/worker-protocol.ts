@@ -15,7 +15,7 @@ export interface MessagePortLike {
 export type RemoteSegmentOptions = Omit<SegmentOptions, 'signal' | 'onProgress'>;
 
 export type EngineRequest =
-  | { id: number; type: 'load'; manifestUrl: string; runtime?: RuntimeSettings }
+  | { id: number; type: 'load'; manifestUrl: string; runtime?: RuntimeSettings; backbone?: 'fp32' | 'fp16' }
   | { id: number; type: 'segment'; volume: Volume; options: RemoteSegmentOptions }
   | { id: number; type: 'cancel'; target: number }
   | { id: number; type: 'dispose' };

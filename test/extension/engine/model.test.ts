@@ -208,3 +208,30 @@ test('a truncated download is refused, naming how many bytes arrived', async () 
     server.alter.clear();
   }
 });
+
+test('only the files a load uses are downloaded: an fp16 backbone is fetched only when asked for', async () => {
+  server.alter.set('manifest.json', (bytes) => {
+    const manifest = JSON.parse(bytes.toString());
+    manifest.network.backboneFp16 = 'backbone.fp16.onnx';
+    manifest.files.push({ path: 'backbone.fp16.onnx', bytes: 1234, sha256: 'e'.repeat(64) });
+    return Buffer.from(JSON.stringify(manifest));
+  });
+  try {
+    server.requests.length = 0;
+    await loadModel(`${server.url}manifest.json`, { cache: null });
+    assert.ok(!server.requests.includes('backbone.fp16.onnx'));
+    await assert.rejects(
+      loadModel(`${server.url}manifest.json`, { cache: null, backbone: 'fp16' }),
+      (e: unknown) =>
+        e instanceof EngineError &&
+        e.code === 'fetch-failed' &&
+        /backbone\.fp16\.onnx: HTTP 404/.test(e.message),
+    );
+  } finally {
+    server.alter.clear();
+  }
+  await assert.rejects(
+    loadModel(`${server.url}manifest.json`, { cache: null, backbone: 'fp16' }),
+    /has no fp16 backbone/,
+  );
+});
