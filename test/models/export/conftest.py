@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,13 +29,19 @@ class ExportedModel:
     checkpoint: Path
 
 
-def random_model(seed: int = 0) -> ContinualSegmenter:
+def build_random_model(seed: int = 0) -> ContinualSegmenter:
     """Random-weight ContinualSegmenter (feature size 12) with CLASSES heads; embeddings random like CLIP vectors."""
     torch.manual_seed(seed)
     model = ContinualSegmenter(feature_size=12).eval()
     for name in CLASSES:
         model.add_class(name, torch.randn(512) * 0.4, "clip")
     return model
+
+
+@pytest.fixture(scope="session")
+def random_model() -> Callable[[int], ContinualSegmenter]:
+    """random_model(seed): a fresh random-weight feature-size-12 model with the liver, spleen, liver tumour heads."""
+    return build_random_model
 
 
 def checkpoint_lineage() -> list[dict[str, object]]:
@@ -50,7 +57,7 @@ def checkpoint_lineage() -> list[dict[str, object]]:
 def exported(tmp_path_factory: pytest.TempPathFactory) -> ExportedModel:
     """Run `python -m contseg.export --fp16` on a saved random checkpoint (a 64^3 patch): about 2-4 minutes."""
     root = tmp_path_factory.mktemp("export")
-    model = random_model()
+    model = build_random_model()
     checkpoint = root / "final.pt"
     preprocess = {"spacing": (3.0, 3.0, 3.0), "patch": (PATCH,) * 3, "overlap": 0.25, "window_hu": [-175.0, 250.0], "orientation": "RAS"}
     save_checkpoint(checkpoint, model, lineage=checkpoint_lineage(), preprocess=preprocess, embeddings_kind="clip")
