@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
 import { launchBrowser, type BrowserSession } from '../../harness/browser.ts';
@@ -12,21 +11,25 @@ import { serveDirectories, type ModelServer } from './model-server.ts';
 import { phantomVolume } from './phantom-volume.ts';
 import { pythonFixture, repoRoot } from './python-fixture.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 let pageDir: string;
 let server: ModelServer;
 let browser: BrowserSession;
 
 before(async () => {
   pageDir = mkdtempSync(path.join(tmpdir(), 'engine-page-'));
-  await build({
-    entryPoints: [path.join(here, 'fixtures/browser-entry.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    outfile: path.join(pageDir, 'engine.js'),
-    logLevel: 'error',
-  });
+  for (const [entry, out] of [
+    ['test/extension/engine/fixtures/browser-entry.ts', 'engine.js'],
+    ['extension/src/engine/worker.ts', 'worker.js'],
+  ]) {
+    await build({
+      entryPoints: [path.join(repoRoot, entry as string)],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      outfile: path.join(pageDir, out as string),
+      logLevel: 'error',
+    });
+  }
   writeFileSync(
     path.join(pageDir, 'index.html'),
     '<!doctype html><link rel="icon" href="data:,"><script type="module" src="engine.js"></script>',
@@ -109,4 +112,31 @@ test('in Chromium, a second load takes every model file from Cache Storage (only
     server.requests.filter((r) => r.startsWith('model/')),
     ['model/manifest.json'],
   );
+});
+
+test('in Chromium the engine runs inside a Web Worker (worker.ts + EngineClient) with the same class volumes as in Node', async () => {
+  const volume = phantomVolume([24, 24, 16]);
+  const [inWorker, inPage] = await Promise.all([
+    browser.page.evaluate(
+      ([url, v]) =>
+        (
+          globalThis as unknown as {
+            segmentInWorker: (
+              ...a: unknown[]
+            ) => Promise<{ backend: string; voxels: number[]; stages: string[] }>;
+          }
+        ).segmentInWorker(url, v, ['liver', 'liver tumour']),
+      [`${server.url}model/manifest.json`, { ...volume, voxels: Array.from(volume.voxels) }] as const,
+    ),
+    (await loadModel(`${server.url}model/manifest.json`, { cache: null })).segment(volume, {
+      classes: ['liver', 'liver tumour'],
+    }),
+  ]);
+  assert.equal(inWorker.backend, 'wasm');
+  assert.deepEqual(
+    inWorker.voxels,
+    inPage.classes.map((c) => c.voxels),
+  );
+  for (const stage of ['download', 'preprocess', 'inference', 'postprocess'])
+    assert.ok(inWorker.stages.includes(stage), stage);
 });
