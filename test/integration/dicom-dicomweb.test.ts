@@ -102,7 +102,7 @@ describe('DICOMweb with a real Orthanc', { timeout: 300_000 }, () => {
     assert.equal(series[0]?.modality, 'CT');
   });
 
-  test('WADO-RS series becomes a volume; JPEG 2000 decoded here equals the uncompressed files', async () => {
+  test('WADO-RS series becomes a volume (real series: JPEG 2000 travels compressed, decodes to the uncompressed files)', async () => {
     const [series] = await source.searchSeries(studyUid);
     const stages = new Set<string>();
     loaded = await loadSeriesVolume(source, studyUid, series?.seriesInstanceUID as string, {
