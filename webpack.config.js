@@ -32,6 +32,8 @@ export default (env, argv) => ({
   resolve: {
     extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'],
     extensionAlias: { '.js': ['.ts', '.tsx', '.js'] },
+    // The DICOM codec builds reference fs/path only on their Node branch.
+    fallback: { fs: false, path: false },
   },
   module: {
     rules: [
