@@ -23,7 +23,7 @@ import torch
 from contseg.network import ContinualSegmenter, load_checkpoint, stack_folded
 
 from .backbone import OPSET, convert_backbone_fp16, export_backbone
-from .heads import class_slug, export_heads, write_class_file
+from .heads import class_slug, export_heads, read_class_file, write_class_file
 from .manifest import MANIFEST_FILE, MANIFEST_FORMAT, check_manifest, file_entries, heads_section, manifest_class, update_index
 
 BACKBONE_FILE = "backbone.onnx"
@@ -49,8 +49,6 @@ class ReleaseOptions:
 
 def onnx_logits(folder: Path, backbone: str, manifest_classes: list[dict[str, Any]], image: np.ndarray) -> np.ndarray:
     """Run backbone + heads with ONNX Runtime (CPU) the way the browser does: image [B,1,P,P,P] -> logits [B,C,P,P,P]."""
-    from .heads import read_class_file
-
     options = ort.SessionOptions()
     options.log_severity_level = 3
     bb = ort.InferenceSession(str(folder / backbone), options, providers=["CPUExecutionProvider"])
@@ -148,7 +146,9 @@ def _parse_parent(parent: str | None) -> dict[str, str] | None:
     return {"id": model_id, "version": version}
 
 
-def _write_files(model: ContinualSegmenter, folder: Path, patch: int, fp16: bool, embeddings: dict[str, str], steps) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # noqa: ANN001
+def _write_files(
+    model: ContinualSegmenter, folder: Path, patch: int, fp16: bool, embeddings: dict[str, str], steps: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Write the graphs and class files into ``folder``; returns (manifest classes, network section)."""
     report = export_backbone(model, patch, folder / BACKBONE_FILE)
     export_heads(folder / HEADS_FILE)
