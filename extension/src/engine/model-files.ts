@@ -84,7 +84,14 @@ export async function fetchModelFile(
   let received = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw new EngineError('fetch-failed', `download of ${url} broke off: ${(error as Error).message}`);
+    }
+    const { done, value } = chunk;
     if (done) break;
     if (received + value.byteLength > file.bytes) {
       await reader.cancel();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { EngineError } from '../../../extension/src/engine/errors.ts';
 import { loadModel, type Model } from '../../../extension/src/engine/model.ts';
+import { sha256Hex } from '../../../extension/src/engine/model-files.ts';
 import { FolderFileCache } from '../../../extension/src/engine/node-file-cache.ts';
 import type { Progress } from '../../../extension/src/engine/segment.ts';
 import { ModelSessions, stackGenerators } from '../../../extension/src/engine/session.ts';
@@ -234,4 +235,23 @@ test('only the files a load uses are downloaded: an fp16 backbone is fetched onl
     loadModel(`${server.url}manifest.json`, { cache: null, backbone: 'fp16' }),
     /has no fp16 backbone/,
   );
+});
+
+test('aborting a load mid-download rejects with the reason and leaves no partial file in the cache', async () => {
+  const { dir: cacheDir, cache } = freshCache();
+  const controller = new AbortController();
+  await assert.rejects(
+    loadModel(`${server.url}manifest.json`, {
+      cache,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'download' && p.done > 0) controller.abort(new Error('closed the viewer'));
+      },
+    }),
+    /closed the viewer/,
+  );
+  // Only files that had fully arrived (and were verified) before the abort may be cached.
+  const cached = readdirSync(cacheDir);
+  assert.ok(cached.length < model.manifest.files.length);
+  for (const name of cached) assert.equal(await sha256Hex(readFileSync(path.join(cacheDir, name))), name);
 });
