@@ -1,6 +1,7 @@
 // The part of OHIF 3.x's run-time API this extension uses. OHIF ships UMD bundles without type declarations, so
 // the surface is declared here (checked against @ohif/app 3.13.2).
 import type { ComponentType } from 'react';
+import type { OhifExtensionManager, OhifServices } from './services/ohifHost.ts';
 
 /** Configuration a site may give the extension in app-config.js: `extensions: [[url, { modelsUrl }]]`. */
 export interface ExtensionConfiguration {
@@ -8,11 +9,11 @@ export interface ExtensionConfiguration {
   modelsUrl?: string;
 }
 
-/** What OHIF passes to an extension's getXModule functions (the managers are not used yet). */
+/** What OHIF passes to an extension's getXModule functions (services/ohifHost.ts declares what is used of them). */
 export interface ExtensionParams {
-  servicesManager: unknown;
+  servicesManager: { services: OhifServices };
   commandsManager: unknown;
-  extensionManager: unknown;
+  extensionManager: OhifExtensionManager;
   configuration?: ExtensionConfiguration;
 }
 

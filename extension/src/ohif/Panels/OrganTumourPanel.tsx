@@ -2,6 +2,8 @@
 import { PANEL_TITLE } from '../id.ts';
 import { usePanelChoices, type PanelStore } from './panelStore.ts';
 import { PromptPicker } from './PromptPicker.tsx';
+import { RunSection } from './RunSection.tsx';
+import { useRunState, type RunSession } from './runSession.ts';
 import { styles } from './panelStyles.ts';
 import { useModelRegistry } from './useModelRegistry.ts';
 
@@ -10,10 +12,13 @@ export interface OrganTumourPanelProps {
   registryUrl: string;
   /** The user's choices, kept across unmounts. */
   store: PanelStore;
+  /** The run and its results, kept across unmounts. */
+  session: RunSession;
 }
 
-export function OrganTumourPanel({ registryUrl, store }: OrganTumourPanelProps) {
+export function OrganTumourPanel({ registryUrl, store, session }: OrganTumourPanelProps) {
   const { modelId, selected } = usePanelChoices(store);
+  const run = useRunState(session);
   const { models, activeId, summary } = useModelRegistry(registryUrl, modelId);
 
   return (
@@ -55,7 +60,15 @@ export function OrganTumourPanel({ registryUrl, store }: OrganTumourPanelProps) 
         </div>
       )}
       {summary?.state === 'ready' && (
-        <PromptPicker classes={summary.value.classes} selected={selected} onToggle={store.toggleClass} />
+        <>
+          <PromptPicker classes={summary.value.classes} selected={selected} onToggle={store.toggleClass} />
+          <RunSection
+            session={session}
+            state={run}
+            manifestUrl={summary.value.manifestUrl}
+            classes={summary.value.classes.filter((c) => selected.has(c.name)).map((c) => c.name)}
+          />
+        </>
       )}
     </section>
   );

@@ -1,0 +1,114 @@
+// Puts segmentation masks into OHIF as labelmap segmentations and reads them back (with any brush edits).
+// A labelmap holds one segment per voxel, so classes that lie inside another class (a tumour in its organ) go on a
+// second layer; each layer is one OHIF segmentation over the CT display set's slices.
+import type { CornerstoneLibraries, OhifDisplaySet, OhifSegmentationService } from './ohifHost.ts';
+
+/** A class to display: its mask on the volume grid (i fastest, then j, then slice k). */
+export interface LayerClass {
+  name: string;
+  colour: [number, number, number];
+  /** The class lies inside another class (manifest `partOf`): it goes on the overlay layer. */
+  inside: boolean;
+  mask: Uint8Array;
+}
+
+/** Where a class is shown: its segmentation (layer) and segment index. */
+export interface ShownClass {
+  name: string;
+  segmentationId: string;
+  segmentIndex: number;
+}
+
+export interface LayerGrid {
+  /** Voxels per slice (columns x rows). */
+  sliceSize: number;
+  /** Slice index k in the volume of each SOP Instance UID. */
+  sliceOf: ReadonlyMap<string, number>;
+}
+
+interface Deps {
+  segmentationService: OhifSegmentationService;
+  cs: CornerstoneLibraries;
+}
+
+/** Slice k of each labelmap image of a segmentation (via the CT image it was derived from). */
+function labelmapSlices(segmentationId: string, grid: LayerGrid, { segmentationService, cs }: Deps) {
+  const imageIds = segmentationService.getSegmentation(segmentationId)?.representationData.Labelmap?.imageIds;
+  if (!imageIds?.length) throw new Error(`segmentation ${segmentationId} has no labelmap images`);
+  return imageIds.map((imageId) => {
+    const image = cs.cornerstone.cache.getImage(imageId);
+    const source = image?.referencedImageId;
+    const sop = source ? cs.cornerstone.metaData.get('instance', source)?.SOPInstanceUID : undefined;
+    const k = sop === undefined ? undefined : grid.sliceOf.get(sop);
+    if (!image || k === undefined) {
+      throw new Error(`labelmap image ${imageId} does not match a slice of the segmented series`);
+    }
+    return { image, k };
+  });
+}
+
+/** Creates one or two labelmap layers on the display set, fills them with the masks, shows them in the viewport. */
+export async function showClasses(
+  classes: readonly LayerClass[],
+  displaySet: OhifDisplaySet,
+  viewportId: string,
+  grid: LayerGrid,
+  title: string,
+  deps: Deps,
+): Promise<ShownClass[]> {
+  const layers = [classes.filter((c) => !c.inside), classes.filter((c) => c.inside)].filter((l) => l.length);
+  const shown: ShownClass[] = [];
+  for (const [n, layer] of layers.entries()) {
+    const segments = Object.fromEntries(
+      layer.map((c, i) => [
+        i + 1,
+        { label: c.name, segmentIndex: i + 1, color: [...c.colour, 255] as [number, number, number, number] },
+      ]),
+    );
+    const label = layers.length > 1 ? `${title} (${n === 0 ? 'organs' : 'lesions'})` : title;
+    const segmentationId = await deps.segmentationService.createLabelmapForDisplaySet(displaySet, {
+      label,
+      segments,
+    });
+    for (const { image, k } of labelmapSlices(segmentationId, grid, deps)) {
+      const data = new Uint8Array(grid.sliceSize);
+      const offset = k * grid.sliceSize;
+      layer.forEach((c, i) => {
+        for (let p = 0; p < grid.sliceSize; p++) if (c.mask[offset + p]) data[p] = i + 1;
+      });
+      image.voxelManager.setScalarData(data);
+    }
+    await deps.segmentationService.addSegmentationRepresentation(viewportId, { segmentationId });
+    layer.forEach((c, i) => {
+      deps.segmentationService.setSegmentColor(viewportId, segmentationId, i + 1, [...c.colour, 255]);
+      shown.push({ name: c.name, segmentationId, segmentIndex: i + 1 });
+    });
+    deps.cs.cornerstoneTools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(
+      segmentationId,
+    );
+  }
+  return shown;
+}
+
+/** The current mask of each shown class as it is in the viewer now (including brush and eraser edits). */
+export function readClasses(
+  shown: readonly ShownClass[],
+  grid: LayerGrid,
+  deps: Deps,
+): Map<string, Uint8Array> {
+  const masks = new Map<string, Uint8Array>();
+  const slicesCount = grid.sliceOf.size;
+  for (const segmentationId of new Set(shown.map((s) => s.segmentationId))) {
+    const ofLayer = shown.filter((s) => s.segmentationId === segmentationId);
+    for (const s of ofLayer) masks.set(s.name, new Uint8Array(grid.sliceSize * slicesCount));
+    for (const { image, k } of labelmapSlices(segmentationId, grid, deps)) {
+      const data = image.voxelManager.getScalarData();
+      const offset = k * grid.sliceSize;
+      for (const s of ofLayer) {
+        const mask = masks.get(s.name)!;
+        for (let p = 0; p < grid.sliceSize; p++) if (data[p] === s.segmentIndex) mask[offset + p] = 1;
+      }
+    }
+  }
+  return masks;
+}
