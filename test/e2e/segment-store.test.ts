@@ -2,7 +2,9 @@
 // phantom study in our mode, finds classes by typing, ticks liver + liver tumour + spleen, runs the model (engine in
 // a Web Worker, WASM on this machine), sees the segments in the viewport with non-zero volumes, stores the DICOM SEG
 // to the PACS through OHIF's data source, confirms by QIDO that the SEG series exists and reads back the stored
-// classes, and reopens the study with the SEG listed by OHIF; no console error and no request to another origin.
+// classes voxel for voxel as shown, and reopens the study and loads the SEG in OHIF; no console error and no request
+// to another origin. A PACS answering 503 to the first store (the browser's request fulfilled with that answer) shows
+// the failure message with Download SEG and Retry, and Retry stores it.
 // Screenshots of each step go to docs/screenshots/ (docs/user-guide.md shows them).
 //
 // Model: the registry at $CONTSEG_E2E_REGISTRY when set (e.g. models/registry with the trained `abdomen-fast`),
@@ -18,6 +20,11 @@ import { decodePng } from '../harness/png.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
 import { REPO_ROOT, startViewerServer, type ViewerServer } from '../harness/viewer-server.ts';
 import { pythonFixture } from '../extension/engine/python-fixture.ts';
+import { DicomWebSource } from '../../extension/src/dicom/dicomweb.ts';
+import { nodeXhr } from '../../extension/src/dicom/dicomweb-node.ts';
+import { readSegmentation } from '../../extension/src/dicom/seg-read.ts';
+import { planSeries } from '../../extension/src/dicom/series-geometry.ts';
+import { sliceHeaderFromDicomJson } from '../../extension/src/dicom/slice-header.ts';
 
 const OHIF_LOAD_MS = 120_000;
 const RUN_MS = 480_000;
@@ -42,6 +49,27 @@ function colouredPixels(png: Buffer): number {
     if (Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
   }
   return n;
+}
+
+/** The stored SEG read back on the CT series' grid: voxels per segment label, and the CT voxel volume in mL. */
+async function storedSeg(dicomWebUrl: string, study: string, segSeries: string) {
+  const source = new DicomWebSource({ url: dicomWebUrl, createXhr: nodeXhr });
+  const series = await source.searchSeries(study);
+  const ct = series.find((s) => s.modality === 'CT');
+  assert.ok(ct, 'the study has its CT series');
+  const plan = planSeries(
+    (await source.seriesMetadata(study, ct.seriesInstanceUID)).map(sliceHeaderFromDicomJson),
+  );
+  const [segInstance] = await qido(dicomWebUrl, `studies/${study}/series/${segSeries}/instances`);
+  const sop = firstString(segInstance!, TAG.SOPInstanceUID)!;
+  const bytes = await source.instance(study, segSeries, sop);
+  const seg = readSegmentation(bytes, plan);
+  const voxelMl = plan.spacing.reduce((a, b) => a * b, 1) / 1000;
+  return {
+    voxelMl,
+    algorithm: seg.segments[0]?.algorithmName,
+    voxels: Object.fromEntries(seg.segments.map((sg) => [sg.label, sg.mask.reduce((n, v) => n + v, 0)])),
+  };
 }
 
 const shot = (session: BrowserSession, name: string) =>
@@ -87,6 +115,15 @@ describe('segment and store', { timeout: 900_000 }, () => {
       .first()
       .waitFor({ timeout: OHIF_LOAD_MS });
 
+    // 0. The model with its provenance; classes grouped with the step that added each.
+    const provenance = await panel.getByTestId('model-provenance').innerText();
+    if (ownRegistry) assert.equal(provenance, 'Trained in 1 continual step: 1 tiny (full)');
+    else assert.match(provenance, /^Trained in \d+ continual steps?: 1 /);
+    assert.match(
+      await panel.locator('[data-name="liver tumour"] [data-testid="class-step"]').innerText(),
+      /^step \d+$/,
+    );
+
     // 1. Find and tick the structures by typing.
     const search = panel.getByTestId('prompt-search');
     await search.fill('liver');
@@ -129,15 +166,46 @@ describe('segment and store', { timeout: 900_000 }, () => {
     assert.match(await panel.getByTestId('run-summary').innerText(), /on WebAssembly \(CPU\) · [\d.]+ s/);
     await page.waitForTimeout(1000);
     assert.ok(colouredPixels(await viewport.screenshot()) > 50, 'segment overlays are drawn on the CT');
+
+    // Hide and show change the overlay; "Go to" moves the viewport to the structure's slice.
+    const before = colouredPixels(await viewport.screenshot());
+    await panel.getByRole('button', { name: 'Hide liver', exact: true }).click();
+    await page.waitForTimeout(500);
+    assert.ok(colouredPixels(await viewport.screenshot()) < before, 'hiding the liver removes its overlay');
+    await panel.getByRole('button', { name: 'Show liver', exact: true }).click();
+    const sliceText = () =>
+      page
+        .getByText(/\(\d+\/\d+\)/)
+        .first()
+        .innerText();
+    const sliceBefore = await sliceText();
+    await panel.getByRole('button', { name: 'Go to spleen', exact: true }).click();
+    await page.waitForFunction(
+      (old) => !document.body.innerText.includes(old),
+      sliceBefore.match(/\(\d+\/\d+\)/)![0],
+      { timeout: 10_000 },
+    );
     await shot(session, 'step3-results');
 
-    // Hide and show, and jump to a structure.
-    await panel.getByRole('button', { name: 'Hide liver', exact: true }).click();
-    await panel.getByRole('button', { name: 'Show liver', exact: true }).click();
-    await panel.getByRole('button', { name: 'Go to liver', exact: true }).click();
-
-    // 4. Store to PACS.
+    // 4. Store to PACS. The PACS first answers 503: the message says so, Download SEG and Retry are offered.
+    const stowUrl = `${viewer.url}/dicom-web/studies/${study}`;
+    await page.route(stowUrl, (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({ status: 503, body: 'maintenance' })
+        : route.fallback(),
+    );
     await panel.getByRole('button', { name: 'Store to PACS' }).click();
+    await panel.getByTestId('save').and(page.locator('[data-phase="failed"]')).waitFor({ timeout: 60_000 });
+    assert.match(
+      await panel.getByTestId('save-message').innerText(),
+      /^The PACS failed while storing the segmentation \(HTTP 503: maintenance\); retry later\. The segmentation was not lost/,
+    );
+    await shot(session, 'step4-store-failed');
+    const download = page.waitForEvent('download');
+    await panel.getByRole('button', { name: 'Download SEG' }).click();
+    assert.match((await download).suggestedFilename(), /^seg-[\d.]+\.dcm$/);
+    await page.unroute(stowUrl);
+    await panel.getByRole('button', { name: 'Retry' }).click();
     await panel.getByTestId('save').and(page.locator('[data-phase="stored"]')).waitFor({ timeout: 60_000 });
     assert.equal(await panel.getByTestId('save-message').innerText(), 'Stored the segmentation in the PACS.');
     await shot(session, 'step4-stored');
@@ -145,15 +213,56 @@ describe('segment and store', { timeout: 900_000 }, () => {
     assert.equal(segSeries.length, 1, 'one SEG series in the study');
     const segUid = firstString(segSeries[0]!, TAG.SeriesInstanceUID);
     assert.ok(segUid);
+    // The stored SEG holds what the viewer showed: each class's voxels match the volume the panel reported.
+    const stored = await storedSeg(stack.orthanc.dicomWebUrl, study, segUid);
+    assert.match(stored.algorithm ?? '', /\S+ \S+/);
+    for (const row of rows) {
+      const ml = (stored.voxels[row.name!] ?? 0) * stored.voxelMl;
+      assert.ok(
+        Math.abs(ml - row.ml) < 1e-6 * Math.max(1, row.ml),
+        `${row.name}: SEG ${ml} mL, panel ${row.ml} mL`,
+      );
+    }
 
-    // 5. Reopen the study: OHIF lists the stored SEG.
+    // 5. Reopen the study: OHIF lists the stored SEG and loads it onto the CT with our class names.
     await page.goto(`${viewer.url}/organ-tumour-ai?StudyInstanceUIDs=${study}`);
     await panel.getByTestId('prompt-list').waitFor({ timeout: OHIF_LOAD_MS });
-    await page.getByText('SEG', { exact: true }).first().waitFor({ timeout: OHIF_LOAD_MS });
+    await page
+      .getByText(/\(\d+\/\d+\)/)
+      .first()
+      .waitFor({ timeout: OHIF_LOAD_MS });
+    const segThumb = page.getByText('SEG', { exact: true }).first();
+    await segThumb.waitFor({ timeout: OHIF_LOAD_MS });
+    await segThumb.dblclick();
+    const yes = page.getByRole('button', { name: 'Yes' });
+    await yes.waitFor({ timeout: 30_000 }).then(
+      () => yes.click(),
+      () => undefined, // OHIF loaded it without asking
+    );
+    // OHIF's own segmentation panel (not ours) lists the SEG's segments by our class names.
+    await page.waitForFunction(
+      (names) =>
+        names.every((name) =>
+          [...document.querySelectorAll('body *')].some(
+            (el) =>
+              el.childElementCount === 0 &&
+              el.textContent?.trim() === name &&
+              !el.closest('[data-testid="organ-tumour-ai-panel"]'),
+          ),
+        ),
+      CLASSES,
+      { timeout: 60_000 },
+    );
+    await page.waitForTimeout(1000);
+    assert.ok(colouredPixels(await viewport.screenshot()) > 50, 'the reopened SEG is drawn on the CT');
     await shot(session, 'step5-reopened');
 
+    // The one expected console error is Chromium's line for the 503 the PACS gave to the first store.
+    const unexpected = session.errors.filter(
+      (e) => !(e.text.includes('status of 503') && e.url.startsWith(stowUrl)),
+    );
     assert.deepEqual(
-      session.errors.map((e) => `${e.type}: ${e.text} (${e.url})`),
+      unexpected.map((e) => `${e.type}: ${e.text} (${e.url})`),
       [],
       'no console errors or uncaught page errors',
     );

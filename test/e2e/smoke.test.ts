@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DISPLAY_NAME } from '../../modes/organ-tumour-ai/src/id.ts';
+import { groupPrompts } from '../../extension/src/ohif/utils/promptGroups.ts';
 import { launchBrowser, type BrowserSession } from '../harness/browser.ts';
 import { storeCopyAsModality } from '../harness/derived-study.ts';
 import { writeCatalogueRegistry } from '../harness/registry-fixture.ts';
@@ -128,7 +129,7 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
     const catalogue = JSON.parse(
       readFileSync(path.join(REPO_ROOT, 'models/contseg/catalogue.json'), 'utf8'),
     ) as {
-      classes: { name: string }[];
+      classes: { name: string; group: string }[];
     };
 
     before(async () => {
@@ -157,9 +158,14 @@ describe('viewer smoke', { timeout: 600_000 }, () => {
         assert.equal(await panel.getByTestId('model-select').inputValue(), 'catalogue-preview');
         const names = () =>
           panel.getByTestId('prompt-option').evaluateAll((els) => els.map((e) => e.dataset.name));
+        // Grouped as the catalogue groups them (organs, GI tract, vessels, tumours), catalogue order within a group.
         assert.deepEqual(
           await names(),
-          catalogue.classes.map((c) => c.name),
+          groupPrompts(catalogue.classes).flatMap((g) => g.classes.map((c) => c.name)),
+        );
+        assert.deepEqual(
+          await panel.getByTestId('prompt-group').evaluateAll((els) => els.map((e) => e.dataset.group)),
+          ['organs', 'gi tract', 'vessels', 'tumours'],
         );
         assert.equal(await panel.getByTestId('prompt-summary').innerText(), `0 of ${total} selected`);
 

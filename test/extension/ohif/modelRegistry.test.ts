@@ -97,6 +97,41 @@ describe('model manifest', () => {
     const summary = await loadModelSummary(entry());
     assert.deepEqual(summary.classes, [liver, tumour]);
     assert.equal(summary.version, '1.2.0');
+    assert.deepEqual(summary.steps, []);
+  });
+
+  test('gives each class its group and the continual step that added it, and the steps with their data', async () => {
+    const steps = [
+      { index: 1, name: 'BTCV', kind: 'full', classes: ['liver'], data: 'BTCV 30 CT' },
+      { index: 2, name: 'LiTS', kind: 'head-only', classes: ['liver tumour'], data: 'LiTS 131 CT' },
+    ];
+    serve({
+      '/models/m1/manifest.json': {
+        id: 'm1',
+        version: '1.2.0',
+        classes: [
+          { ...liver, group: 'organs', step: 1 },
+          { ...tumour, group: 'tumours', step: 2 },
+        ],
+        steps,
+      },
+    });
+    const summary = await loadModelSummary(entry());
+    assert.deepEqual(
+      summary.classes.map((c) => [c.name, c.group, c.step]),
+      [
+        ['liver', 'organs', 1],
+        ['liver tumour', 'tumours', 2],
+      ],
+    );
+    assert.deepEqual(summary.steps, [
+      { index: 1, name: 'BTCV', kind: 'full', data: 'BTCV 30 CT' },
+      { index: 2, name: 'LiTS', kind: 'head-only', data: 'LiTS 131 CT' },
+    ]);
+    serve({
+      '/models/m1/manifest.json': { id: 'm1', version: '1.2.0', classes: [liver], steps: [{ index: 1 }] },
+    });
+    await rejectsWith(loadModelSummary(entry()), 'invalid', /a step needs an integer "index" and a "name"/);
   });
 
   test('refuses a manifest that does not match its index entry or has bad classes, naming what is wrong', async () => {

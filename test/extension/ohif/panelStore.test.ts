@@ -31,3 +31,12 @@ test('selectModel switches model and clears the ticks; picking the same model ag
   assert.equal(store.get().modelId, 'm2');
   assert.equal(store.get().selected.size, 0);
 });
+
+test('setClasses ticks or unticks a whole group at once and leaves other ticks alone', () => {
+  const store = createPanelStore();
+  store.toggleClass('liver tumour');
+  store.setClasses(['spleen', 'liver'], true);
+  assert.deepEqual([...store.get().selected].sort(), ['liver', 'liver tumour', 'spleen']);
+  store.setClasses(['spleen', 'liver'], false);
+  assert.deepEqual([...store.get().selected], ['liver tumour']);
+});

@@ -6,6 +6,7 @@ import { RunSection } from './RunSection.tsx';
 import { useRunState, type RunSession } from './runSession.ts';
 import { styles } from './panelStyles.ts';
 import { useModelRegistry } from './useModelRegistry.ts';
+import type { ModelStep } from '../utils/modelRegistry.ts';
 
 export interface OrganTumourPanelProps {
   /** Base URL of the model registry (ends with '/'). */
@@ -14,6 +15,13 @@ export interface OrganTumourPanelProps {
   store: PanelStore;
   /** The run and its results, kept across unmounts. */
   session: RunSession;
+}
+
+/** "Trained in 2 continual steps: 1 BTCV (full) → 2 LiTS (head-only)". */
+function provenance(steps: ModelStep[]): string {
+  if (!steps.length) return 'Training steps not recorded in this model.';
+  const list = steps.map((s) => `${s.index} ${s.name}${s.kind ? ` (${s.kind})` : ''}`).join(' → ');
+  return `Trained in ${steps.length} continual step${steps.length === 1 ? '' : 's'}: ${list}`;
 }
 
 export function OrganTumourPanel({ registryUrl, store, session }: OrganTumourPanelProps) {
@@ -61,7 +69,16 @@ export function OrganTumourPanel({ registryUrl, store, session }: OrganTumourPan
       )}
       {summary?.state === 'ready' && (
         <>
-          <PromptPicker classes={summary.value.classes} selected={selected} onToggle={store.toggleClass} />
+          <div style={styles.muted} data-testid="model-provenance">
+            {provenance(summary.value.steps)}
+          </div>
+          <PromptPicker
+            classes={summary.value.classes}
+            steps={summary.value.steps}
+            selected={selected}
+            onToggle={store.toggleClass}
+            onSetMany={store.setClasses}
+          />
           <RunSection
             session={session}
             state={run}

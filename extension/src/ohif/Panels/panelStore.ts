@@ -15,6 +15,8 @@ export interface PanelStore {
   /** Picks a model; its class selection starts empty. */
   selectModel(modelId: string): void;
   toggleClass(name: string): void;
+  /** Ticks (or unticks) all the given classes at once: a group's "select all". */
+  setClasses(names: readonly string[], ticked: boolean): void;
 }
 
 export function createPanelStore(): PanelStore {
@@ -36,6 +38,14 @@ export function createPanelStore(): PanelStore {
     toggleClass(name) {
       const selected = new Set(choices.selected);
       if (!selected.delete(name)) selected.add(name);
+      set({ ...choices, selected });
+    },
+    setClasses(names, ticked) {
+      const selected = new Set(choices.selected);
+      for (const name of names) {
+        if (ticked) selected.add(name);
+        else selected.delete(name);
+      }
       set({ ...choices, selected });
     },
   };

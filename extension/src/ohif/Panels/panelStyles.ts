@@ -78,11 +78,19 @@ export const styles = {
   },
   progress: { width: '100%', margin: '6px 0' },
   resultRow: { display: 'flex', alignItems: 'center', gap: 6, padding: '3px 2px' },
+  groupHeader: { display: 'flex', alignItems: 'baseline', justifyContent: 'space-between', marginTop: 8 },
+  linkButton: {
+    background: 'none',
+    border: 'none',
+    padding: 0,
+    color: '#58a6ff',
+    fontSize: 11,
+    cursor: 'pointer',
+  },
   group: {
     fontSize: 11,
     textTransform: 'uppercase',
     letterSpacing: 0.5,
     color: '#9aa7b4',
-    margin: '8px 0 2px',
   },
 } satisfies Record<string, CSSProperties>;

@@ -9,6 +9,7 @@ import { showClasses, readClasses, type LayerGrid, type ShownClass } from '../se
 import { activeCtSeries, activeDicomWeb, cornerstoneLibraries, type OhifHost } from '../services/ohifHost.ts';
 import { runSegmentation, type RunProgress } from '../services/segmentationRun.ts';
 import { downloadSeg, storeSeg, writeSeg } from '../services/segStore.ts';
+import { structureFocus } from '../utils/structureFocus.ts';
 import type { ManifestClass } from '../../engine/manifest.ts';
 
 export interface ResultClass {
@@ -17,6 +18,8 @@ export interface ResultClass {
   volumeMl: number;
   /** Where it is shown; undefined when the model found nothing of it. */
   shown?: ShownClass;
+  /** LPS point "Go to" shows: the centroid of the slice where the structure is largest. */
+  focus?: [number, number, number];
   visible: boolean;
 }
 
@@ -145,7 +148,6 @@ export function createRunSession(host: OhifHost): RunSession {
           found.map((c) => ({
             name: c.name,
             colour: entry(c.name)?.colour ?? [255, 255, 255],
-            inside: Boolean(entry(c.name)?.partOf),
             mask: c.mask,
           })),
           displaySet,
@@ -171,6 +173,7 @@ export function createRunSession(host: OhifHost): RunSession {
               colour: entry(c.name)?.colour ?? [255, 255, 255],
               volumeMl: c.volumeMl,
               shown: shown.find((s) => s.name === c.name),
+              focus: structureFocus(c.mask, plan),
               visible: true,
             })),
             save: { phase: 'idle' },
@@ -208,11 +211,17 @@ export function createRunSession(host: OhifHost): RunSession {
     jumpTo(name) {
       if (state.phase !== 'done') return;
       const cls = state.result.classes.find((c) => c.name === name);
-      if (cls?.shown) {
+      if (cls?.shown && cls.focus) {
         services.segmentationService.jumpToSegmentCenter(
           cls.shown.segmentationId,
           cls.shown.segmentIndex,
           state.result.viewportId,
+          undefined,
+          true,
+          undefined,
+          false,
+          undefined,
+          { world: cls.focus },
         );
       }
     },

@@ -1,14 +1,13 @@
 // Puts segmentation masks into OHIF as labelmap segmentations and reads them back (with any brush edits).
-// A labelmap holds one segment per voxel, so classes that lie inside another class (a tumour in its organ) go on a
-// second layer; each layer is one OHIF segmentation over the CT display set's slices.
+// A labelmap holds one segment per voxel, so a class that overlaps a class already on a layer (a tumour inside its
+// organ) goes on the next layer; each layer is one OHIF segmentation over the CT display set's slices. Every voxel
+// of every mask is thus shown, and what is read back equals what was shown.
 import type { CornerstoneLibraries, OhifDisplaySet, OhifSegmentationService } from './ohifHost.ts';
 
 /** A class to display: its mask on the volume grid (i fastest, then j, then slice k). */
 export interface LayerClass {
   name: string;
   colour: [number, number, number];
-  /** The class lies inside another class (manifest `partOf`): it goes on the overlay layer. */
-  inside: boolean;
   mask: Uint8Array;
 }
 
@@ -47,7 +46,20 @@ function labelmapSlices(segmentationId: string, grid: LayerGrid, { segmentationS
   });
 }
 
-/** Creates one or two labelmap layers on the display set, fills them with the masks, shows them in the viewport. */
+const overlaps = (a: Uint8Array, b: Uint8Array) => a.some((v, p) => v !== 0 && b[p] !== 0);
+
+/** Classes in layers such that no two classes of a layer share a voxel; each class on the first layer it fits. */
+export function stackLayers<C extends { mask: Uint8Array }>(classes: readonly C[]): C[][] {
+  const layers: C[][] = [];
+  for (const cls of classes) {
+    const layer = layers.find((l) => l.every((other) => !overlaps(cls.mask, other.mask)));
+    if (layer) layer.push(cls);
+    else layers.push([cls]);
+  }
+  return layers;
+}
+
+/** Creates labelmap layers on the display set, fills them with the masks, shows them in the viewport. */
 export async function showClasses(
   classes: readonly LayerClass[],
   displaySet: OhifDisplaySet,
@@ -56,7 +68,7 @@ export async function showClasses(
   title: string,
   deps: Deps,
 ): Promise<ShownClass[]> {
-  const layers = [classes.filter((c) => !c.inside), classes.filter((c) => c.inside)].filter((l) => l.length);
+  const layers = stackLayers(classes);
   const shown: ShownClass[] = [];
   for (const [n, layer] of layers.entries()) {
     const segments = Object.fromEntries(
@@ -65,7 +77,7 @@ export async function showClasses(
         { label: c.name, segmentIndex: i + 1, color: [...c.colour, 255] as [number, number, number, number] },
       ]),
     );
-    const label = layers.length > 1 ? `${title} (${n === 0 ? 'organs' : 'lesions'})` : title;
+    const label = layers.length > 1 ? `${title} (layer ${n + 1})` : title;
     const segmentationId = await deps.segmentationService.createLabelmapForDisplaySet(displaySet, {
       label,
       segments,

@@ -39,7 +39,18 @@ export interface OhifSegmentationService {
     segmentIndex: number,
     isVisible: boolean,
   ): void;
-  jumpToSegmentCenter(segmentationId: string, segmentIndex: number, viewportId?: string): void;
+  /** `center.world`: the LPS point to go to (OHIF otherwise needs segment statistics a filled labelmap lacks). */
+  jumpToSegmentCenter(
+    segmentationId: string,
+    segmentIndex: number,
+    viewportId: string | undefined,
+    highlightAlpha: number | undefined,
+    highlightSegment: boolean | undefined,
+    animationLength: number | undefined,
+    highlightHideOthers: boolean | undefined,
+    animationFunctionType: undefined,
+    center: { world: [number, number, number] },
+  ): void;
   remove(segmentationId: string): void;
 }
 

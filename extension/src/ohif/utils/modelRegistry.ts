@@ -17,6 +17,20 @@ export interface ModelClass {
   colour?: [number, number, number];
   /** Name of the organ this class lies inside (a tumour's organ). */
   partOf?: string;
+  /** Catalogue group: organs, gi tract, vessels, tumours. */
+  group?: string;
+  /** Index of the continual-learning step that added this class. */
+  step?: number;
+}
+
+/** One continual-learning step of the model (manifest `steps`): its provenance. */
+export interface ModelStep {
+  index: number;
+  name: string;
+  /** full: all weights trained; head-only: only new class heads. */
+  kind: string;
+  /** The training data of the step. */
+  data: string;
 }
 
 export interface ModelSummary {
@@ -24,6 +38,7 @@ export interface ModelSummary {
   version: string;
   manifestUrl: string;
   classes: ModelClass[];
+  steps: ModelStep[];
 }
 
 export type RegistryErrorKind = 'no-model' | 'fetch-failed' | 'invalid';
@@ -107,7 +122,17 @@ function parseClass(value: unknown, where: string): ModelClass {
     cls.colour = [colour[0], colour[1], colour[2]];
   }
   if (nonEmptyString(value.partOf)) cls.partOf = value.partOf;
+  if (nonEmptyString(value.group)) cls.group = value.group;
+  if (Number.isInteger(value.step)) cls.step = value.step as number;
   return cls;
+}
+
+function parseStep(value: unknown, where: string): ModelStep {
+  if (!isRecord(value) || !Number.isInteger(value.index) || !nonEmptyString(value.name)) {
+    throw new RegistryError('invalid', `${where}: a step needs an integer "index" and a "name"`);
+  }
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { index: value.index as number, name: value.name, kind: text(value.kind), data: text(value.data) };
 }
 
 /** Reads one model's manifest: id, version and classes (names, synonyms, colours). */
@@ -130,5 +155,9 @@ export async function loadModelSummary(entry: RegistryEntry, fetchFn: Fetch = fe
     );
   }
   const classes = manifest.classes.map((c) => parseClass(c, where));
-  return { id: entry.id, version: entry.version, manifestUrl: where, classes };
+  if (manifest.steps !== undefined && !Array.isArray(manifest.steps)) {
+    throw new RegistryError('invalid', `${where}: "steps" must be a list`);
+  }
+  const steps = (manifest.steps ?? []).map((s) => parseStep(s, where));
+  return { id: entry.id, version: entry.version, manifestUrl: where, classes, steps };
 }
