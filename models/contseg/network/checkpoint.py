@@ -45,6 +45,7 @@ def save_checkpoint(path: Path, model: ContinualSegmenter, **extra: Any) -> None
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a checkpoint is an ordinary shared file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
