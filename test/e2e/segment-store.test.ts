@@ -10,7 +10,7 @@
 // Model: the registry at $CONTSEG_E2E_REGISTRY when set (e.g. models/registry with the trained `abdomen-fast`),
 // otherwise the engine's tiny test model (a real ONNX backbone + heads, test/extension/engine/fixtures/tiny_model.py).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -31,10 +31,21 @@ const RUN_MS = 480_000;
 const SHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const CLASSES = ['liver', 'liver tumour', 'spleen'];
 
-/** A registry folder listing the engine's tiny test model (linked, not copied). */
-async function tinyRegistry(): Promise<string> {
+/**
+ * A registry folder listing the engine's tiny test model: linked, or copied with one byte of the spleen's class
+ * file flipped (`damaged`).
+ */
+async function tinyRegistry(damaged = false): Promise<string> {
   const registry = await mkdtemp(path.join(tmpdir(), 'contseg-e2e-registry-'));
-  await symlink(pythonFixture('tiny_model.py'), path.join(registry, 'tiny-test'));
+  const model = path.join(registry, 'tiny-test');
+  if (!damaged) await symlink(pythonFixture('tiny_model.py'), model);
+  else {
+    await cp(pythonFixture('tiny_model.py'), model, { recursive: true });
+    const file = path.join(model, 'classes', 'spleen.f32');
+    const bytes = await readFile(file);
+    bytes[0]! ^= 0xff;
+    await writeFile(file, bytes);
+  }
   const index = { models: [{ id: 'tiny-test', version: '0.0.1', path: 'tiny-test/manifest.json' }] };
   await writeFile(path.join(registry, 'index.json'), JSON.stringify(index));
   return registry;
@@ -267,5 +278,40 @@ describe('segment and store', { timeout: 900_000 }, () => {
       'no console errors or uncaught page errors',
     );
     assert.deepEqual(session.foreignRequests(viewer.url), [], 'no request to another origin');
+  });
+  test('a damaged model file is named in a clear message in the panel (not a blank panel, not only the console)', async () => {
+    const damaged = await tinyRegistry(true);
+    const damagedViewer = await startViewerServer({ orthancUrl: stack.orthanc.baseUrl, modelsDir: damaged });
+    const browser = await launchBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(`${damagedViewer.url}/organ-tumour-ai?StudyInstanceUIDs=${study}`);
+      const panel = page.getByTestId('organ-tumour-ai-panel');
+      await panel.getByTestId('prompt-list').waitFor({ timeout: OHIF_LOAD_MS });
+      await page
+        .getByText(/\(\d+\/\d+\)/)
+        .first()
+        .waitFor({ timeout: OHIF_LOAD_MS });
+      await panel.locator('[data-name="spleen"] input').check();
+      await panel.getByRole('button', { name: 'Segment 1 structure' }).click();
+      const error = panel.getByTestId('run-error');
+      await error.waitFor({ timeout: RUN_MS });
+      assert.match(
+        await error.innerText(),
+        /^The installed model is damaged or incomplete; ask your administrator to reinstall it\. \(classes\/spleen\.f32 does not match the manifest \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\)/,
+      );
+      await shot(browser, 'error-damaged-model');
+      // The Run button is back, so the user can try again once the model is fixed.
+      await panel.getByRole('button', { name: 'Segment 1 structure' }).waitFor();
+      assert.deepEqual(
+        browser.errors.map((e) => `${e.type}: ${e.text} (${e.url})`),
+        [],
+      );
+      assert.deepEqual(browser.foreignRequests(damagedViewer.url), []);
+    } finally {
+      await browser.close();
+      await damagedViewer.close();
+      await rm(damaged, { recursive: true, force: true });
+    }
   });
 });

@@ -9,6 +9,7 @@ import { showClasses, readClasses, type LayerGrid, type ShownClass } from '../se
 import { activeCtSeries, activeDicomWeb, cornerstoneLibraries, type OhifHost } from '../services/ohifHost.ts';
 import { runSegmentation, type RunProgress } from '../services/segmentationRun.ts';
 import { downloadSeg, storeSeg, writeSeg } from '../services/segStore.ts';
+import { runErrorMessage } from '../utils/runErrorMessage.ts';
 import { structureFocus } from '../utils/structureFocus.ts';
 import type { ManifestClass } from '../../engine/manifest.ts';
 
@@ -181,7 +182,7 @@ export function createRunSession(host: OhifHost): RunSession {
         });
       } catch (err) {
         if (signal.aborted) set({ phase: 'cancelled' });
-        else set({ phase: 'failed', message: message(err) });
+        else set({ phase: 'failed', message: runErrorMessage(err) });
       } finally {
         abort = undefined;
       }
