@@ -72,7 +72,7 @@ def test_parity_on_synthetic_patch_without_shared_data(exported, backbone: str) 
 
 @pytest.mark.parametrize("model_id", sorted(RELEASE_CHECKPOINTS))
 def test_release_parity_on_real_ct(model_id: str, real_ct_patch: np.ndarray) -> None:
-    """The committed release's ONNX files vs its training checkpoint: max |logit diff| < 1e-3, Dice >= 0.999 per class."""
+    """The committed release's ONNX files vs its training checkpoint: max |logit diff| < 1e-4 x max |logit|, Dice >= 0.999."""
     folder, checkpoint = REGISTRY_DIR / model_id, RELEASE_CHECKPOINTS[model_id]
     if not (folder / "manifest.json").is_file():
         pytest.skip(f"{model_id} is not released in {REGISTRY_DIR}")
@@ -80,6 +80,8 @@ def test_release_parity_on_real_ct(model_id: str, real_ct_patch: np.ndarray) -> 
         pytest.skip(f"training checkpoint {checkpoint} is absent (it is not committed; train the release to check)")
     model, _ = load_checkpoint(checkpoint)
     diff, dices, positive = parity(model, folder, real_ct_patch, "backbone.onnx")
-    print(f"{model_id} real-CT parity: max|diff|={diff:.3g} dice={dices} positive={positive}")
-    assert diff < 1e-3
+    with torch.no_grad():
+        scale = max(1.0, float(model(torch.from_numpy(real_ct_patch)).abs().max()))
+    print(f"{model_id} real-CT parity: max|diff|={diff:.3g} (max|logit| {scale:.4g}) dice={dices} positive={positive}")
+    assert diff < 1e-4 * scale, "fp32 logits must agree to 1e-4 of the largest |logit| (trained heads reach ~10^3)"
     assert all(d >= 0.999 for d in dices.values()), dices
