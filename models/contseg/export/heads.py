@@ -101,6 +101,7 @@ def write_class_file(generator: FoldedGenerator, path: Path) -> Path:
         with os.fdopen(fd, "wb") as f:
             for part in parts:
                 f.write(part.tobytes())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model file is meant to be served
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -243,6 +243,7 @@ def export_release(options: ReleaseOptions) -> dict[str, Any]:
             manifest["metrics"] = metrics
         check_manifest(manifest)
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+        staging.chmod(0o755)  # mkdtemp makes 0700; a model folder is meant to be served
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
