@@ -1,6 +1,6 @@
 // End to end in Debian Chromium against a real Orthanc: a radiologist's whole path through our panel. Opens the
 // phantom study in our mode, finds classes by typing, ticks liver + liver tumour + spleen, runs the model (engine in
-// a Web Worker, WASM on this machine), sees the segments in the viewport with non-zero volumes, stores the DICOM SEG
+// a Web Worker, WASM on this machine, on the voxels OHIF already decoded), sees the segments in the viewport with non-zero volumes, stores the DICOM SEG
 // to the PACS through OHIF's data source, confirms by QIDO that the SEG series exists and reads back the stored
 // classes voxel for voxel as shown, and reopens the study and loads the SEG in OHIF; no console error and no request
 // to another origin. A PACS answering 503 to the first store (the browser's request fulfilled with that answer) shows
@@ -175,6 +175,8 @@ describe('segment and store', { timeout: 900_000 }, () => {
     );
     for (const row of rows) assert.ok(row.ml > 0, `${row.name} has a volume (${row.ml} mL)`);
     assert.match(await panel.getByTestId('run-summary').innerText(), /on WebAssembly \(CPU\) · [\d.]+ s/);
+    // The voxels came from what OHIF had already decoded (cornerstone's cache), not a second download.
+    assert.equal(await panel.getByTestId('image-source').getAttribute('data-from'), 'viewer');
     await page.waitForTimeout(1000);
     assert.ok(colouredPixels(await viewport.screenshot()) > 50, 'segment overlays are drawn on the CT');
 

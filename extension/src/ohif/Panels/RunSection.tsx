@@ -133,6 +133,16 @@ export function RunSection({ session, state, classes, manifestUrl }: RunSectionP
             {seconds(state.result.totalMs)}
             {state.result.fallback ? ` (${state.result.fallback})` : ''}
           </div>
+          <div
+            style={styles.muted}
+            data-testid="image-source"
+            data-from={state.result.imageSource.from}
+            title={state.result.imageSource.from === 'dicomweb' ? state.result.imageSource.why : undefined}
+          >
+            {state.result.imageSource.from === 'viewer'
+              ? "Images: the viewer's own copy (nothing downloaded again)"
+              : 'Images: downloaded again from the PACS (the viewer did not hold them)'}
+          </div>
           <ul style={styles.list}>
             {state.result.classes.map((cls) => (
               <ResultRow key={cls.name} cls={cls} session={session} />

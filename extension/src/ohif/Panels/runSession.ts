@@ -7,7 +7,7 @@ import type { Backend } from '../../engine/session.ts';
 import { PANEL_ID } from '../id.ts';
 import { showClasses, readClasses, type LayerGrid, type ShownClass } from '../services/labelmapLayers.ts';
 import { activeCtSeries, activeDicomWeb, cornerstoneLibraries, type OhifHost } from '../services/ohifHost.ts';
-import { runSegmentation, type RunProgress } from '../services/segmentationRun.ts';
+import { runSegmentation, type RunOutput, type RunProgress } from '../services/segmentationRun.ts';
 import { downloadSeg, storeSeg, writeSeg } from '../services/segStore.ts';
 import { runErrorMessage } from '../utils/runErrorMessage.ts';
 import { structureFocus } from '../utils/structureFocus.ts';
@@ -34,6 +34,7 @@ export interface RunResult {
   model: { id: string; version: string };
   backend: Backend;
   fallback?: string;
+  imageSource: RunOutput['imageSource'];
   totalMs: number;
   viewportId: string;
   seriesDescription: string;
@@ -129,8 +130,8 @@ export function createRunSession(host: OhifHost): RunSession {
         const { viewportId, displaySet } = activeCtSeries(services);
         const output = await runSegmentation({
           dicomWeb: activeDicomWeb(host),
-          studyInstanceUID: displaySet.StudyInstanceUID,
-          seriesInstanceUID: displaySet.SeriesInstanceUID,
+          displaySet,
+          cs: cornerstoneLibraries(host),
           manifestUrl,
           classes,
           signal,
@@ -166,6 +167,7 @@ export function createRunSession(host: OhifHost): RunSession {
             model: { id: manifest.id, version: manifest.version },
             backend: result.backend,
             fallback: result.fallback,
+            imageSource: output.imageSource,
             totalMs: output.totalMs,
             viewportId,
             seriesDescription: displaySet.SeriesDescription ?? displaySet.SeriesInstanceUID,

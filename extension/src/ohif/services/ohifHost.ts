@@ -89,6 +89,7 @@ export interface CornerstoneLibraries {
         | undefined;
     };
     metaData: { get(type: string, imageId: string): { SOPInstanceUID?: string } | undefined };
+    imageLoader: { loadAndCacheImage(imageId: string): Promise<unknown> };
   };
   cornerstoneTools: {
     segmentation: {

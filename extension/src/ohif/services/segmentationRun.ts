@@ -1,5 +1,6 @@
-// One run of the model on a CT series: the series' voxels from the active data source's DICOMweb (our dicom/
-// loader, which also gives the slice plan the SEG writer needs), then the engine in a Web Worker.
+// One run of the model on a CT series: the series' voxels as OHIF already holds them (cornerstone's cache), or,
+// where the viewer lacks them, from the active data source's DICOMweb (our dicom/ loader); both give the slice plan
+// the SEG writer needs. Then the engine in a Web Worker.
 import { FrameDecoder } from '../../dicom/frame-decode.ts';
 import { DicomWebSource } from '../../dicom/dicomweb.ts';
 import { loadSeriesVolume } from '../../dicom/load-series.ts';
@@ -7,7 +8,8 @@ import type { SeriesPlan } from '../../dicom/series-geometry.ts';
 import type { Manifest } from '../../engine/manifest.ts';
 import type { Progress as EngineProgress, SegmentResult } from '../../engine/segment.ts';
 import { EngineClient } from '../../engine/worker-client.ts';
-import type { DicomWebAccess } from './ohifHost.ts';
+import type { CornerstoneLibraries, DicomWebAccess, OhifDisplaySet } from './ohifHost.ts';
+import { ViewerDataUnavailable, volumeFromViewer } from './viewerVolume.ts';
 
 /** What the panel shows while a run is under way. */
 export interface RunProgress {
@@ -23,6 +25,8 @@ export interface RunOutput {
   plan: SeriesPlan;
   manifest: Manifest;
   result: SegmentResult;
+  /** Where the voxels came from: the viewer's memory, or DICOMweb (with the reason the viewer's could not serve). */
+  imageSource: { from: 'viewer' } | { from: 'dicomweb'; why: string };
   /** Wall time from the click to the masks, including reading the images. */
   totalMs: number;
 }
@@ -49,10 +53,41 @@ function engineClient() {
   return engine;
 }
 
+async function seriesVolume(args: {
+  dicomWeb: DicomWebAccess;
+  displaySet: OhifDisplaySet;
+  cs: CornerstoneLibraries;
+  signal: AbortSignal;
+  onProgress: (p: RunProgress) => void;
+}) {
+  const { displaySet, signal, onProgress } = args;
+  try {
+    const loaded = await volumeFromViewer(displaySet, args.cs, {
+      signal,
+      onProgress: (done, total) =>
+        onProgress({ stage: `Collecting the viewer's images (${done}/${total})`, fraction: done / total }),
+    });
+    return { ...loaded, imageSource: { from: 'viewer' } as const };
+  } catch (err) {
+    if (!(err instanceof ViewerDataUnavailable)) throw err;
+    const source = new DicomWebSource({ url: args.dicomWeb.url, headers: args.dicomWeb.headers });
+    const loaded = await loadSeriesVolume(source, displaySet.StudyInstanceUID, displaySet.SeriesInstanceUID, {
+      decoder: new FrameDecoder(),
+      signal,
+      onProgress: ({ stage, done, total }) =>
+        onProgress({
+          stage: stage === 'metadata' ? 'Reading the series header' : `Reading the images (${done}/${total})`,
+          fraction: total ? done / total : 0,
+        }),
+    });
+    return { ...loaded, imageSource: { from: 'dicomweb', why: err.message } as const };
+  }
+}
+
 export async function runSegmentation(args: {
   dicomWeb: DicomWebAccess;
-  studyInstanceUID: string;
-  seriesInstanceUID: string;
+  displaySet: OhifDisplaySet;
+  cs: CornerstoneLibraries;
   manifestUrl: string;
   classes: string[];
   signal: AbortSignal;
@@ -60,16 +95,7 @@ export async function runSegmentation(args: {
 }): Promise<RunOutput> {
   const started = performance.now();
   const { signal, onProgress } = args;
-  const source = new DicomWebSource({ url: args.dicomWeb.url, headers: args.dicomWeb.headers });
-  const { volume, plan } = await loadSeriesVolume(source, args.studyInstanceUID, args.seriesInstanceUID, {
-    decoder: new FrameDecoder(),
-    signal,
-    onProgress: ({ stage, done, total }) =>
-      onProgress({
-        stage: stage === 'metadata' ? 'Reading the series header' : `Reading the images (${done}/${total})`,
-        fraction: total ? done / total : 0,
-      }),
-  });
+  const { volume, plan, imageSource } = await seriesVolume(args);
   signal.throwIfAborted();
 
   const worker = engineClient();
@@ -91,5 +117,5 @@ export async function runSegmentation(args: {
     signal,
     onProgress: forward,
   });
-  return { plan, manifest: worker.manifest, result, totalMs: performance.now() - started };
+  return { plan, manifest: worker.manifest, result, imageSource, totalMs: performance.now() - started };
 }
