@@ -54,7 +54,8 @@ const parseNodeTest = (output: string, exitCode: number): Counts => {
 };
 
 const parsePytest = (output: string, exitCode: number): Counts => {
-  const summary = [...output.matchAll(/^=+ (.*) in [\d.]+s.* =+$/gm)].at(-1)?.[1] ?? '';
+  // `-q` prints the bare line `3 passed, 1 skipped in 2.1s`; otherwise it is framed by `=`.
+  const summary = [...output.matchAll(/^(?:=+ )?(\d+ \w+.*) in [\d.]+s\b/gm)].at(-1)?.[1] ?? '';
   const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
   const counts = {
     passed: count('passed'),
