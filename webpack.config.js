@@ -36,9 +36,7 @@ export default (env, argv) => ({
     fallback: { fs: false, path: false },
   },
   module: {
-    rules: [
-      { test: /\.tsx?$/, loader: 'esbuild-loader', options: { target: 'es2022', jsx: 'automatic' } },
-    ],
+    rules: [{ test: /\.tsx?$/, loader: 'esbuild-loader', options: { target: 'es2022', jsx: 'automatic' } }],
   },
   devtool: 'source-map',
   performance: { hints: false },

@@ -87,7 +87,7 @@ function nodeTest(dir: string, concurrency: number): string[] {
 
 const suites: Suite[] = [
   { name: 'typecheck', command: ['npx', 'tsc', '-p', 'tsconfig.json', '--noEmit'], parse: parseCheck },
-  { name: 'lint', command: ['npx', 'eslint', '.'], parse: parseCheck },
+  { name: 'lint', command: ['npm', 'run', '--silent', 'lint'], parse: parseCheck },
   { name: 'unit', command: nodeTest('test/extension', 2), parse: parseNodeTest },
   {
     name: 'python',
