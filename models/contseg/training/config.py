@@ -16,9 +16,11 @@ from ..network.embeddings import EmbeddingKind, load_catalogue
 from ..network.segmenter import SIZE_MULTIPLE, HeadsKind
 
 StepMode = Literal["full", "head-only"]
-# Old-class supervision. "pseudo-labels" is the paper's method; "fine-tune" ignores old classes (lower bound).
-# LwF, ILT, PLOP and joint training are not implemented yet: they would add a value here and a loss term.
-Strategy = Literal["pseudo-labels", "fine-tune"]
+# Old-class supervision. "pseudo-labels" is the paper's method; "fine-tune" ignores old classes (lower bound);
+# "lwf", "ilt", "plop" are the distillation baselines (contseg.training.objective); "joint" trains every class on
+# all steps' datasets with their ground truth (upper bound).
+Strategy = Literal["pseudo-labels", "fine-tune", "lwf", "ilt", "plop", "joint"]
+STRATEGIES: tuple[str, ...] = ("pseudo-labels", "fine-tune", "lwf", "ilt", "plop", "joint")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,13 @@ class StepConfig:
     preprocess: PreprocessConfig = PreprocessConfig()
     train: TrainConfig = TrainConfig()
     out_dir: Path | None = None
+    # joint only: the earlier steps whose datasets and classes this step trains on together with its own
+    joint_with: tuple[StepConfig, ...] = ()
+
+    @property
+    def trained_classes(self) -> tuple[str, ...]:
+        """Classes this step adds to the model: its new classes, after every earlier step's for a joint step."""
+        return tuple(c for s in self.joint_with for c in s.new_classes) + self.new_classes
 
     def __post_init__(self) -> None:
         catalogue = load_catalogue()
@@ -80,10 +89,11 @@ class StepConfig:
             raise ValueError(f"step {self.name!r}: new classes repeat")
         if self.mode not in ("full", "head-only"):
             raise ValueError(f"step {self.name!r}: mode must be 'full' or 'head-only', got {self.mode!r}")
-        if self.strategy not in ("pseudo-labels", "fine-tune"):
-            raise ValueError(
-                f"step {self.name!r}: strategy {self.strategy!r} is not implemented (pseudo-labels, fine-tune)"
-            )
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"step {self.name!r}: strategy {self.strategy!r} is not one of {list(STRATEGIES)}")
+        self._check_joint()
+        if self.strategy in ("lwf", "ilt", "plop") and self.previous is None:
+            raise ValueError(f"step {self.name!r}: strategy {self.strategy!r} distils from a previous checkpoint; none given")
         if self.mode == "head-only" and self.previous is None:
             raise ValueError(f"step {self.name!r}: a head-only step needs a previous checkpoint")
         if any(p % SIZE_MULTIPLE or p < 2 * SIZE_MULTIPLE for p in self.preprocess.patch):
@@ -93,6 +103,20 @@ class StepConfig:
             )
         if not isinstance(self.dataset, dict) or "kind" not in self.dataset:
             raise ValueError(f"step {self.name!r}: 'dataset' must be one dataset mapping with a 'kind'")
+
+
+    def _check_joint(self) -> None:
+        """Only a joint step lists earlier steps; it trains from scratch, in full, on classes that never repeat."""
+        if self.strategy != "joint":
+            if self.joint_with:
+                raise ValueError(f"step {self.name!r}: only strategy 'joint' may list earlier steps (joint_with)")
+            return
+        if not self.joint_with:
+            raise ValueError(f"step {self.name!r}: a joint step needs the earlier steps it trains with (joint_with)")
+        if self.previous is not None or self.mode != "full":
+            raise ValueError(f"step {self.name!r}: a joint step trains all classes from scratch (no previous, mode full)")
+        if len(set(self.trained_classes)) != len(self.trained_classes):
+            raise ValueError(f"step {self.name!r}: classes repeat across the joint steps: {list(self.trained_classes)}")
 
 
 def _section(cls: type, data: Any, where: str) -> Any:
@@ -111,11 +135,19 @@ def _merge(base: dict[str, Any] | None, override: dict[str, Any] | None) -> dict
     return {**(base or {}), **(override or {})}
 
 
-_STEP_KEYS = {"name", "dataset", "new_classes", "previous", "mode", "strategy", "embeddings", "model", "preprocess", "train", "out_dir"}
+_STEP_KEYS = {
+    "name", "dataset", "new_classes", "previous", "mode", "strategy", "embeddings", "model", "preprocess", "train", "out_dir", "joint_with"
+}
 
 
-def step_from_mapping(data: dict[str, Any], base_dir: Path, defaults: dict[str, Any] | None = None) -> StepConfig:
-    """A StepConfig from a YAML mapping; ``defaults`` supplies model/preprocess/train/embeddings shared by a release."""
+def step_from_mapping(
+    data: dict[str, Any], base_dir: Path, defaults: dict[str, Any] | None = None, earlier: tuple[StepConfig, ...] = ()
+) -> StepConfig:
+    """A StepConfig from a YAML mapping; ``defaults`` supplies model/preprocess/train/embeddings shared by a release.
+
+    ``joint_with`` lists earlier steps: step YAML files (relative to ``base_dir``) or, in a release, names of the
+    release's ``earlier`` steps.
+    """
     defaults = defaults or {}
     unknown = sorted(set(data) - _STEP_KEYS)
     if unknown:
@@ -139,7 +171,19 @@ def step_from_mapping(data: dict[str, Any], base_dir: Path, defaults: dict[str, 
         preprocess=_section(PreprocessConfig, _merge(defaults.get("preprocess"), data.get("preprocess")), f"{name}.preprocess"),
         train=_section(TrainConfig, _merge(defaults.get("train"), data.get("train")), f"{name}.train"),
         out_dir=(base_dir / out_dir).resolve() if out_dir else None,
+        joint_with=tuple(_earlier_step(ref, base_dir, earlier, name) for ref in data.get("joint_with") or []),
     )
+
+
+def _earlier_step(ref: Any, base_dir: Path, earlier: tuple[StepConfig, ...], name: str) -> StepConfig:
+    """A ``joint_with`` entry: the name of an earlier step of the same release, else a step YAML file."""
+    by_name = {s.name: s for s in earlier}
+    if str(ref) in by_name:
+        return by_name[str(ref)]
+    path = (base_dir / str(ref)).resolve()
+    if not path.is_file():
+        raise ValueError(f"step {name!r}: joint_with entry {ref!r} is neither an earlier step nor a step config file")
+    return load_step_config(path)
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -190,7 +234,9 @@ def load_release_config(path: Path) -> ReleaseConfig:
     if not data.get("steps"):
         raise ValueError(f"{path}: no steps")
     base = path.parent
-    steps = tuple(step_from_mapping(s, base, data.get("defaults")) for s in data["steps"])
+    steps: tuple[StepConfig, ...] = ()
+    for entry in data["steps"]:
+        steps += (step_from_mapping(entry, base, data.get("defaults"), earlier=steps),)
     names = [s.name for s in steps]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: step names repeat: {names}")

@@ -22,7 +22,7 @@ from ..evaluation.evaluate import evaluate_dataset
 from ..network.checkpoint import load_checkpoint
 from .config import ReleaseConfig, load_release_config
 from .runtime import ensure_fast_allocator, init_distributed
-from .step import FINAL_FILE, run_step, setup_logging
+from .step import FINAL_FILE, earlier_datasets, run_step, setup_logging
 
 log = logging.getLogger("contseg.training")
 
@@ -33,13 +33,14 @@ def train_release(release: ReleaseConfig, seed: int) -> Path:
     for step in release.steps:
         step_dir = release.out_dir / step.name
         final = step_dir / FINAL_FILE
-        step = replace(step, previous=previous if previous is not None else step.previous)
+        if step.strategy != "joint":  # a joint step trains from scratch on all steps' data
+            step = replace(step, previous=previous if previous is not None else step.previous)
         if final.is_file() and _finished_with_seed(final, seed):
             log.info("step %s already trained: %s", step.name, final)
         else:
             t0 = time.time()
             dataset = build_dataset(step.dataset, step.base_dir, step.name)  # this step's dataset only
-            run_step(step, dataset, step_dir, seed)
+            run_step(step, dataset, step_dir, seed, earlier_datasets(step))
             log.info("step %s took %.1f min", step.name, (time.time() - t0) / 60)
         previous = final
     assert previous is not None

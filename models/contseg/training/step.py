@@ -1,5 +1,9 @@
 """One continual step: load the previous checkpoint, add the new classes, build targets (pseudo labels + new ground
-truth) on THIS step's dataset only, train, checkpoint (resumable), and write the step's final checkpoint."""
+truth) on THIS step's dataset only, train, checkpoint (resumable), and write the step's final checkpoint.
+
+A step never opens an earlier step's dataset: ``run_step`` receives its own dataset object, and ``step_sources``
+refuses earlier datasets for every strategy but ``joint`` (the upper bound that, by definition, trains on all data).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +35,7 @@ from ..network.class_heads import ClassHeads
 from ..network.embeddings import class_embedding
 from ..network.segmenter import ContinualSegmenter
 from .config import StepConfig, load_step_config
-from .loss import masked_bce_dice_loss
+from .objective import StepObjective
 from .pseudo_labels import compose_step_target, pseudo_labels
 from .runtime import DistributedContext, barrier, ensure_fast_allocator, init_distributed
 from .schedule import warmup_cosine
@@ -64,38 +69,67 @@ def build_model(step: StepConfig, ctx: DistributedContext) -> tuple[ContinualSeg
         previous, ckpt = load_checkpoint(step.previous, map_location=ctx.device)
         model = copy.deepcopy(previous)
         lineage = list(ckpt.get("lineage", []))
-    clash = [c for c in step.new_classes if c in model.class_names]
+    clash = [c for c in step.trained_classes if c in model.class_names]
     if clash:
         raise ValueError(f"step {step.name!r}: classes {clash} are already in the previous model")
-    for name in step.new_classes:
+    for name in step.trained_classes:
         vector, source = class_embedding(name, step.embeddings)
         model.add_class(name, vector, source)
     if previous is not None:
-        previous.requires_grad_(False)
+        previous.requires_grad_(False).eval().to(ctx.device)
     return model.to(ctx.device), previous, lineage
 
 
+def step_sources(
+    step: StepConfig, dataset: SegmentationDataset, earlier: Sequence[SegmentationDataset] = ()
+) -> list[SegmentationDataset]:
+    """The data a step may read, each viewed through ``only(...)`` the classes whose ground truth it may use.
+
+    Every continual strategy reads its own dataset only, restricted to its new classes (old classes' ground truth is
+    never used, even where the dataset has it); it refuses earlier datasets. ``joint`` is the one exception: it reads
+    its own and every earlier step's dataset (``earlier``, one per ``step.joint_with``) with all their ground truth.
+    """
+    if step.strategy != "joint":
+        if earlier:
+            raise ValueError(f"step {step.name!r}: strategy {step.strategy!r} must not open earlier steps' datasets")
+        return [dataset.only(step.new_classes)]
+    if len(earlier) != len(step.joint_with):
+        raise ValueError(f"step {step.name!r}: joint training needs {len(step.joint_with)} earlier datasets, got {len(earlier)}")
+    return [d.only(step.trained_classes) for d in (*earlier, dataset)]
+
+
+# strategies whose old-class targets are the previous model's pseudo labels (Eq. 3) computed once per case
+PSEUDO_LABEL_STRATEGIES = ("pseudo-labels", "plop")
+
+
 def prepare_cases(
-    step: StepConfig, dataset: SegmentationDataset, model: ContinualSegmenter, previous: ContinualSegmenter | None, ctx: DistributedContext
+    step: StepConfig,
+    sources: Sequence[SegmentationDataset],
+    model: ContinualSegmenter,
+    previous: ContinualSegmenter | None,
+    ctx: DistributedContext,
 ) -> list[TrainingCase]:
-    """This rank's share of the step's cases with their Eq. 3 targets in ``model.class_names`` order."""
-    own = dataset.only(step.new_classes)  # old classes' ground truth is never used, even where the dataset has it
-    old_classes = [c for c in model.class_names if c not in step.new_classes]
-    all_ids = own.case_ids()
+    """This rank's share of the cases of ``sources`` (from ``step_sources``) with targets in ``model.class_names`` order.
+
+    Old classes get pseudo labels (pseudo-labels, plop) or -1 (fine-tune; lwf / ilt supervise them online from the old
+    model); a joint step's classes all come from ground truth (-1 where a dataset does not annotate a class).
+    """
+    old_classes = [c for c in model.class_names if c not in step.trained_classes]
+    all_ids = [(source, case_id) for source in sources for case_id in source.case_ids()]
     if not all_ids:
-        raise ValueError(f"step {step.name!r}: dataset {dataset.name!r} has no case")
+        raise ValueError(f"step {step.name!r}: datasets {[s.name for s in sources]} have no case")
     # each rank trains on its share; with fewer cases than ranks, ranks share cases
     ids = all_ids[ctx.rank :: ctx.world_size] or [all_ids[ctx.rank % len(all_ids)]]
     cases = []
-    for case_id in ids:
+    for source, case_id in ids:
         t0 = time.time()
-        prepared = preprocess_case(own.load(case_id), step.preprocess.spacing)
-        truth = encode_targets(prepared.label, step.new_classes, prepared.class_map)
+        prepared = preprocess_case(source.load(case_id), step.preprocess.spacing)
+        truth = encode_targets(prepared.label, step.trained_classes, prepared.class_map)
         old = None
-        if previous is not None and step.strategy == "pseudo-labels":
+        if previous is not None and step.strategy in PSEUDO_LABEL_STRATEGIES:
             old = pseudo_labels(previous, prepared.image, step.preprocess.patch, step.preprocess.overlap)
-        target = compose_step_target(old_classes, old, step.new_classes, truth)
-        cases.append(TrainingCase(case_id, _plain(prepared.image), target, foreground_of(target)))
+        target = compose_step_target(old_classes, old, step.trained_classes, truth)
+        cases.append(TrainingCase(f"{source.name}/{case_id}", _plain(prepared.image), target, foreground_of(target)))
         log.info("prepared %s %s in %.1fs", case_id, tuple(prepared.image.shape[1:]), time.time() - t0)
     return cases
 
@@ -119,8 +153,11 @@ def trainable_parameters(model: ContinualSegmenter, step: StepConfig) -> list[to
 class StepTrainer:
     """Runs the optimisation of one step; resumable from ``out_dir/last.pt``."""
 
-    def __init__(self, step: StepConfig, dataset: SegmentationDataset, out_dir: Path, seed: int) -> None:
+    def __init__(
+        self, step: StepConfig, dataset: SegmentationDataset, out_dir: Path, seed: int, earlier: Sequence[SegmentationDataset] = ()
+    ) -> None:
         self.step, self.dataset, self.out_dir, self.seed = step, dataset, Path(out_dir), seed
+        self.sources = step_sources(step, dataset, earlier)  # refuses earlier datasets unless the step is joint
         self.ctx = init_distributed(step.train.threads)
 
     def _seed_everything(self) -> None:
@@ -136,7 +173,8 @@ class StepTrainer:
         self._seed_everything()
         started = time.time()
         model, previous, lineage = build_model(step, ctx)
-        cases = prepare_cases(step, self.dataset, model, previous, ctx)
+        cases = prepare_cases(step, self.sources, model, previous, ctx)
+        objective = StepObjective(step.strategy, model, previous)  # keeps the frozen old model only where needed
         del previous
         params = trainable_parameters(model, step)
         optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -157,9 +195,7 @@ class StepTrainer:
             patches = [sampler({"image": cases[i].image, "target": cases[i].target, "foreground": cases[i].foreground})[0] for i in picks]
             image = torch.stack([_plain(p["image"]) for p in patches]).to(ctx.device)
             target = torch.stack([_plain(p["target"]) for p in patches]).to(ctx.device)
-            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=ctx.device.type == "cuda"):
-                logits = net(image)
-            loss = masked_bce_dice_loss(logits, target)
+            logits, loss = objective(net, image, target, autocast=ctx.device.type == "cuda")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -176,6 +212,7 @@ class StepTrainer:
             "name": step.name,
             "dataset": self.dataset.name,
             "cases": self.dataset.case_ids(),
+            "joint_with": [{"step": s.name, "dataset": d.name, "cases": d.case_ids()} for s, d in zip(step.joint_with, self.sources)],
             "new_classes": list(step.new_classes),
             "previous": str(step.previous) if step.previous else None,
             "mode": step.mode,
@@ -274,9 +311,19 @@ class StepTrainer:
         return int(state["iteration"])
 
 
-def run_step(step: StepConfig, dataset: SegmentationDataset, out_dir: Path, seed: int) -> Path:
-    """Train ``step`` on ``dataset`` (its own dataset object: the only data the step can read); returns final.pt."""
-    return StepTrainer(step, dataset, out_dir, seed).run()
+def run_step(
+    step: StepConfig, dataset: SegmentationDataset, out_dir: Path, seed: int, earlier: Sequence[SegmentationDataset] = ()
+) -> Path:
+    """Train ``step`` on ``dataset`` (its own dataset object: the only data a continual step can read); returns final.pt.
+
+    ``earlier``: the datasets of ``step.joint_with``, for a joint step only (any other strategy refuses them).
+    """
+    return StepTrainer(step, dataset, out_dir, seed, earlier).run()
+
+
+def earlier_datasets(step: StepConfig) -> list[SegmentationDataset]:
+    """The datasets of a joint step's earlier steps (empty for every other strategy, which must not open them)."""
+    return [build_dataset(s.dataset, s.base_dir, s.name) for s in step.joint_with] if step.strategy == "joint" else []
 
 
 def setup_logging(log_file: Path | None = None) -> None:
@@ -305,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("no output folder: give --out or out_dir in the config")
     setup_logging(Path(out_dir) / "train.log")
     dataset = build_dataset(step.dataset, step.base_dir, step.name)
-    run_step(step, dataset, Path(out_dir), args.seed)
+    run_step(step, dataset, Path(out_dir), args.seed, earlier_datasets(step))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from contseg.phantom import generate_phantom
 from contseg.training.config import step_from_mapping
 from contseg.training.pseudo_labels import pseudo_labels
 from contseg.training.runtime import init_distributed
-from contseg.training.step import build_model, prepare_cases, run_step
+from contseg.training.step import build_model, prepare_cases, run_step, step_sources
 
 SHAPE, SPACING = (48, 40, 32), (6.0, 6.0, 6.0)
 PRE = {"spacing": [8.0, 8.0, 8.0], "patch": [64, 64, 64], "overlap": 0.25}
@@ -81,7 +81,7 @@ def test_old_classes_are_supervised_by_the_previous_models_predictions(steps: di
     ctx = init_distributed()
     model, previous, _ = build_model(step2, ctx)  # type: ignore[arg-type]
     assert previous is not None
-    (case,) = prepare_cases(step2, steps["tumour_data"], model, previous, ctx)  # type: ignore[arg-type]
+    (case,) = prepare_cases(step2, step_sources(step2, steps["tumour_data"]), model, previous, ctx)  # type: ignore[arg-type]
     raw = steps["tumour_data"].load("phantom-102")  # type: ignore[attr-defined]
     prepared = preprocess_case(raw, PRE["spacing"])
     expected_old = pseudo_labels(previous, prepared.image, PRE["patch"], PRE["overlap"]).to(torch.int8)

@@ -36,11 +36,11 @@ def _step(**extra: object) -> dict[str, object]:
     return {"name": "s", "dataset": {"kind": "phantom"}, "new_classes": ["liver"], **extra}
 
 
-def test_step_config_refuses_typos_unimplemented_strategies_and_bad_patches(tmp_path: Path) -> None:
+def test_step_config_refuses_typos_unknown_strategies_and_bad_patches(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown keys \\['iteration'\\]"):
         step_from_mapping(_step(train={"iteration": 3}), tmp_path)
-    with pytest.raises(ValueError, match="strategy 'lwf' is not implemented"):
-        step_from_mapping(_step(strategy="lwf"), tmp_path)
+    with pytest.raises(ValueError, match="strategy 'ewc' is not one of"):
+        step_from_mapping(_step(strategy="ewc"), tmp_path)
     with pytest.raises(ValueError, match="head-only step needs a previous checkpoint"):
         step_from_mapping(_step(mode="head-only"), tmp_path)
     with pytest.raises(ValueError, match="at least 64"):
