@@ -5,7 +5,7 @@
 // classes voxel for voxel as shown, and reopens the study and loads the SEG in OHIF; no console error and no request
 // to another origin. A PACS answering 503 to the first store (the browser's request fulfilled with that answer) shows
 // the failure message with Download SEG and Retry, and Retry stores it.
-// Screenshots of each step go to docs/screenshots/ (docs/user-guide.md shows them).
+// Screenshots of each step go to SCREENSHOT_DIR (docs/screenshots/ with CONTSEG_DOCS_SCREENSHOTS=1; the user guide shows them).
 //
 // Model: the registry at $CONTSEG_E2E_REGISTRY when set (e.g. models/registry with the trained `abdomen-fast`),
 // otherwise the engine's tiny test model (a real ONNX backbone + heads, test/extension/engine/fixtures/tiny_model.py).
@@ -17,8 +17,9 @@ import { after, before, describe, test } from 'node:test';
 import { launchBrowser, type BrowserSession } from '../harness/browser.ts';
 import { firstString, qido, TAG } from '../harness/dicomweb.ts';
 import { decodePng } from '../harness/png.ts';
+import { SCREENSHOT_DIR } from '../harness/screenshots.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
-import { REPO_ROOT, startViewerServer, type ViewerServer } from '../harness/viewer-server.ts';
+import { startViewerServer, type ViewerServer } from '../harness/viewer-server.ts';
 import { pythonFixture } from '../extension/engine/python-fixture.ts';
 import { DicomWebSource } from '../../extension/src/dicom/dicomweb.ts';
 import { nodeXhr } from '../../extension/src/dicom/dicomweb-node.ts';
@@ -28,7 +29,7 @@ import { sliceHeaderFromDicomJson } from '../../extension/src/dicom/slice-header
 
 const OHIF_LOAD_MS = 120_000;
 const RUN_MS = 480_000;
-const SHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+const SHOTS = SCREENSHOT_DIR;
 const CLASSES = ['liver', 'liver tumour', 'spleen'];
 
 /**

@@ -17,13 +17,14 @@ import { storeCopyAsModality } from '../harness/derived-study.ts';
 import { writeCatalogueRegistry } from '../harness/registry-fixture.ts';
 import { firstString, qido, TAG } from '../harness/dicomweb.ts';
 import { decodePng, greyStats } from '../harness/png.ts';
+import { SCREENSHOT_DIR } from '../harness/screenshots.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
 import { MODELS_DIR, REPO_ROOT, startViewerServer, type ViewerServer } from '../harness/viewer-server.ts';
 
 const OHIF_LOAD_MS = 120_000;
 const NOT_CT_PATIENT = 'NOTCT-MR';
-const SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'smoke-viewer.png');
-const PANEL_SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'smoke-panel-prompts.png');
+const SCREENSHOT = path.join(SCREENSHOT_DIR, 'smoke-viewer.png');
+const PANEL_SCREENSHOT = path.join(SCREENSHOT_DIR, 'smoke-panel-prompts.png');
 
 /** Waits until the viewport has drawn a CT slice: a non-uniform image, not a blank canvas. */
 async function expectCtDrawn(session: BrowserSession, instances: number) {
