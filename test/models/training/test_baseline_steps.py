@@ -18,7 +18,7 @@ import yaml
 from contseg.data import PhantomDataset
 from contseg.data.registry import build_dataset
 from contseg.network import load_checkpoint
-from contseg.training.config import load_step_config, step_from_mapping
+from contseg.training.config import load_release_config, load_step_config, step_from_mapping
 from contseg.training.runtime import init_distributed
 from contseg.training.step import StepTrainer, build_model, earlier_datasets, prepare_cases, run_step, step_sources
 
@@ -144,3 +144,12 @@ def test_step_configs_enforce_what_each_strategy_needs(tmp_path: Path) -> None:
                           earlier=(step_from_mapping(ORGANS, tmp_path),))
     with pytest.raises(ValueError, match="neither an earlier step nor a step config file"):
         step_from_mapping({**base, "strategy": "joint", "joint_with": ["missing.yaml"]}, tmp_path)
+
+
+def test_a_release_joint_step_names_its_earlier_steps_and_gets_their_configs(tmp_path: Path) -> None:
+    joint = {"name": "joint", "strategy": "joint", "joint_with": ["organs"], "dataset": TUMOUR_DATA, "new_classes": ["liver tumour"]}
+    (tmp_path / "release.yaml").write_text(yaml.safe_dump({"name": "r", "out_dir": "out", "steps": [ORGANS, joint]}))
+    release = load_release_config(tmp_path / "release.yaml")
+    organs, joint_step = release.steps
+    assert joint_step.joint_with == (organs,) and joint_step.trained_classes == ("liver", "spleen", "liver tumour")
+    assert [d.case_ids() for d in earlier_datasets(joint_step)] == [["phantom-3"]]
