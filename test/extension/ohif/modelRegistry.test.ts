@@ -95,9 +95,38 @@ describe('model manifest', () => {
   test('gives the classes with synonyms, colours and the organ a tumour lies in', async () => {
     serve({ '/models/m1/manifest.json': { id: 'm1', version: '1.2.0', classes: [liver, tumour] } });
     const summary = await loadModelSummary(entry());
-    assert.deepEqual(summary.classes, [liver, tumour]);
+    assert.deepEqual(summary.classes, [
+      { ...liver, codes: [] },
+      { ...tumour, codes: [] },
+    ]);
     assert.equal(summary.version, '1.2.0');
     assert.deepEqual(summary.steps, []);
+  });
+
+  test('gives each class its SNOMED CT type and region codes for the prompt search', async () => {
+    const liverCode = { scheme: 'SCT', value: '10200004', meaning: 'Liver' };
+    const neoplasm = { scheme: 'SCT', value: '108369006', meaning: 'Neoplasm' };
+    serve({
+      '/models/m1/manifest.json': {
+        id: 'm1',
+        version: '1.2.0',
+        classes: [
+          { ...liver, type: liverCode },
+          { ...tumour, type: neoplasm, region: liverCode },
+        ],
+      },
+    });
+    const summary = await loadModelSummary(entry());
+    assert.deepEqual(
+      summary.classes.map((c) => c.codes),
+      [
+        [{ role: 'type', value: '10200004', meaning: 'Liver' }],
+        [
+          { role: 'type', value: '108369006', meaning: 'Neoplasm' },
+          { role: 'region', value: '10200004', meaning: 'Liver' },
+        ],
+      ],
+    );
   });
 
   test('gives each class its group and the continual step that added it, and the steps with their data', async () => {

@@ -1,5 +1,6 @@
 // The model's classes as tickable prompts: grouped as the manifest groups them (organs, GI tract, vessels, tumours)
-// with a "select all" per group, or, while the user types, the classes the search finds by name or synonym. Each
+// with a "select all" per group, or, while the user types, the classes the search finds by name, synonym or SNOMED
+// CT code. Each
 // class shows the continual-learning step that added it.
 import { useMemo, useState } from 'react';
 import type { ModelClass, ModelStep } from '../utils/modelRegistry.ts';
@@ -26,11 +27,12 @@ function stepTitle(step: number | undefined, steps: ModelStep[]): string | undef
 function PromptOption(props: {
   cls: ModelClass;
   viaSynonym?: string;
+  viaCode?: string;
   steps: ModelStep[];
   checked: boolean;
   onToggle: (name: string) => void;
 }) {
-  const { cls, viaSynonym, steps, checked, onToggle } = props;
+  const { cls, viaSynonym, viaCode, steps, checked, onToggle } = props;
   return (
     <li>
       <label style={styles.option} data-testid="prompt-option" data-name={cls.name}>
@@ -43,7 +45,11 @@ function PromptOption(props: {
           }}
         />
         <span>{cls.name}</span>
-        {viaSynonym ? <span style={styles.muted}>({viaSynonym})</span> : null}
+        {viaSynonym || viaCode ? (
+          <span style={styles.muted} data-testid="prompt-via">
+            ({viaSynonym ?? viaCode})
+          </span>
+        ) : null}
         {cls.step !== undefined && (
           <span
             style={{ ...styles.muted, marginLeft: 'auto' }}
@@ -68,8 +74,8 @@ export function PromptPicker({ classes, steps, selected, onToggle, onSetMany }: 
       <input
         type="search"
         data-testid="prompt-search"
-        aria-label="Search structures by name or synonym"
-        placeholder="Find a structure: liver, IVC, lesion…"
+        aria-label="Search structures by name, synonym or SNOMED CT code"
+        placeholder="Find a structure: liver, IVC, lesion, 10200004…"
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         style={styles.search}
@@ -80,16 +86,17 @@ export function PromptPicker({ classes, steps, selected, onToggle, onSetMany }: 
       </div>
       {searching && matches.length === 0 && (
         <div style={{ ...styles.notice, marginTop: 6 }} data-testid="prompt-no-match">
-          No structure of this model is called “{query.trim()}”.
+          No structure of this model has the name, synonym or code “{query.trim()}”.
         </div>
       )}
       {searching && matches.length > 0 && (
         <ul style={styles.list} data-testid="prompt-list">
-          {matches.map(({ cls, viaSynonym }) => (
+          {matches.map(({ cls, viaSynonym, viaCode }) => (
             <PromptOption
               key={cls.name}
               cls={cls}
               viaSynonym={viaSynonym}
+              viaCode={viaCode}
               steps={steps}
               checked={selected.has(cls.name)}
               onToggle={onToggle}

@@ -1,7 +1,8 @@
 // Reads the model registry the panel offers: `<modelsUrl>/index.json` lists the installed models
 // (`{"models":[{"id","version","path":"<folder>/manifest.json",...}]}`, as models/contseg/export writes it), and
 // each manifest lists its classes.
-// Only what the panel shows is read here; the engine validates the whole manifest (schema, sha256) when it loads one.
+// Only what the panel shows and searches is read here; the engine validates the whole manifest (schema, sha256) when it loads one.
+import type { SearchCode } from './promptSearch.ts';
 
 export interface RegistryEntry {
   id: string;
@@ -21,6 +22,8 @@ export interface ModelClass {
   group?: string;
   /** Index of the continual-learning step that added this class. */
   step?: number;
+  /** SNOMED CT codes (manifest `type` and `region`) the prompt search finds it by. */
+  codes: SearchCode[];
 }
 
 /** One continual-learning step of the model (manifest `steps`): its provenance. */
@@ -101,6 +104,16 @@ export async function loadRegistryIndex(baseUrl: string, fetchFn: Fetch = fetch)
   });
 }
 
+/** The class's SNOMED CT type and region codes with a value and meaning (others are the DICOM writer's concern). */
+function parseCodes(value: Record<string, unknown>): SearchCode[] {
+  return (['type', 'region'] as const).flatMap((role) => {
+    const code = value[role];
+    return isRecord(code) && nonEmptyString(code.value) && nonEmptyString(code.meaning)
+      ? [{ role, value: code.value, meaning: code.meaning }]
+      : [];
+  });
+}
+
 function parseClass(value: unknown, where: string): ModelClass {
   if (!isRecord(value) || !nonEmptyString(value.name)) {
     throw new RegistryError('invalid', `${where}: a class needs a "name"`);
@@ -109,7 +122,7 @@ function parseClass(value: unknown, where: string): ModelClass {
   if (!Array.isArray(synonyms) || !synonyms.every((s) => typeof s === 'string')) {
     throw new RegistryError('invalid', `${where}: "synonyms" of "${value.name}" must be a list of strings`);
   }
-  const cls: ModelClass = { name: value.name, synonyms };
+  const cls: ModelClass = { name: value.name, synonyms, codes: parseCodes(value) };
   const colour = value.colour;
   if (colour !== undefined) {
     if (
