@@ -26,6 +26,8 @@ export interface SegmentOptions {
   batch?: number;
   /** Connectivity for largest-component post-processing; default 26 (scipy.ndimage.label, full structure). */
   connectivity?: Connectivity;
+  /** Also return each class's probability map (`SegmentedClass.probability`), e.g. for a confidence view. */
+  probabilities?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
 }
@@ -37,6 +39,11 @@ export interface SegmentedClass {
   mask: Uint8Array;
   voxels: number;
   volumeMl: number;
+  /**
+   * With `probabilities`: the model's blended probability per input voxel, round(255 * sigmoid(logit)), same layout
+   * as `mask`; before post-processing (components, lesion-in-organ), 0 outside the model's crop.
+   */
+  probability?: Uint8Array;
 }
 
 export interface SegmentResult {
@@ -103,6 +110,7 @@ export async function segmentVolume(
   const [X, Y, Z] = space.dims;
   const plane = X * Y;
   const masks = classes.map(() => new Uint8Array(plane * Z));
+  const probabilities = options.probabilities ? classes.map(() => new Uint8Array(plane * Z)) : undefined;
   if (masks[0]?.length) {
     const inferenceStart = now();
     await slidingWindow(
@@ -122,6 +130,10 @@ export async function segmentVolume(
           const from = c * slab;
           for (let i = 0; i < slab; i++)
             mask[z0 * plane + i] = (values[from + i] as number) > logitThreshold ? 1 : 0;
+          const probability = probabilities?.[c];
+          if (probability)
+            for (let i = 0; i < slab; i++)
+              probability[z0 * plane + i] = Math.round(255 / (1 + Math.exp(-(values[from + i] as number))));
         });
       },
       {
@@ -148,7 +160,8 @@ export async function segmentVolume(
     signal?.throwIfAborted();
     const mask = maskToInputGrid(masks[c] as Uint8Array, space, volume);
     const voxels = countVoxels(mask);
-    results.push({ name, mask, voxels, volumeMl: voxels * voxelMl });
+    const probability = probabilities && maskToInputGrid(probabilities[c] as Uint8Array, space, volume);
+    results.push({ name, mask, voxels, volumeMl: voxels * voxelMl, ...(probability ? { probability } : {}) });
     onProgress?.({ stage: 'postprocess', done: c + 1, total: requested.length });
   }
   const finished = now();

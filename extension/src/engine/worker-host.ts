@@ -61,7 +61,9 @@ export function serveEngine(port: MessagePortLike, options: { cache?: FileCache 
           });
           reply(
             { id: request.id, type: 'result', result },
-            result.classes.map((c) => c.mask.buffer as ArrayBuffer),
+            result.classes.flatMap((c) =>
+              [c.mask, ...(c.probability ? [c.probability] : [])].map((a) => a.buffer as ArrayBuffer),
+            ),
           );
         } finally {
           running.delete(request.id);
