@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint on a dataset: sliding-window inference, threshold, post-processing, Dice per class."""
+"""Evaluate a checkpoint on a dataset: sliding-window inference, threshold, post-processing, Dice and HD95 per class."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ from ..data.targets import encode_targets
 from ..network.checkpoint import load_checkpoint
 from ..network.segmenter import ContinualSegmenter
 from .inference import hard_predictions, predict_probabilities
-from .metrics import dice_per_class, mean_dice
+from .metrics import dice_per_class, hd95_per_class, mean_dice
 from .postprocess import postprocess
 
 log = logging.getLogger("contseg.evaluation")
+
+# per-case scores, each {class: value or None}; means over cases under the same keys
+_SCORES = ("dice", "dice_postprocessed", "hd95", "hd95_postprocessed")
 
 
 def _average(per_case: list[dict[str, float | None]], classes: Sequence[str]) -> dict[str, float | None]:
@@ -40,33 +43,38 @@ def evaluate_dataset(
     patch: Sequence[int],
     overlap: float = 0.5,
 ) -> dict[str, Any]:
-    """Per-case and mean Dice (before and after post-processing) for every model class the dataset annotates.
+    """Per-case and mean Dice and HD95 (mm), before and after post-processing, for every model class.
 
-    Dice is measured on the pre-processed grid (RAS, ``spacing``, foreground crop).
+    Measured on the pre-processed grid (RAS, ``spacing``, foreground crop), so HD95 uses ``spacing`` per axis.
+    A class's mean skips the cases where it is undefined (not annotated; Dice: truth and prediction empty; HD95:
+    either empty) and is None when no case defines it.
     """
     classes = model.class_names
     cases: list[dict[str, Any]] = []
-    raw_scores, post_scores = [], []
+    scores: dict[str, list[dict[str, float | None]]] = {key: [] for key in _SCORES}
     for case_id in dataset.case_ids():
         t0 = time.time()
         prepared = preprocess_case(dataset.load(case_id), spacing)
         target = encode_targets(prepared.label, classes, prepared.class_map)
         masks = hard_predictions(predict_probabilities(model, prepared.image, patch, overlap=overlap)).cpu()
-        raw = dice_per_class(masks, target, classes)
-        post = dice_per_class(postprocess(masks, classes), target, classes)
-        raw_scores.append(raw)
-        post_scores.append(post)
-        cases.append({"case": case_id, "grid": list(prepared.image.shape[1:]), "dice": raw, "dice_postprocessed": post,
-                      "seconds": round(time.time() - t0, 1)})
-        log.info("evaluated %s: mean Dice %s (post-processed %s)", case_id, mean_dice(raw), mean_dice(post))
-    mean_raw, mean_post = _average(raw_scores, classes), _average(post_scores, classes)
+        post = postprocess(masks, classes)
+        case = {
+            "dice": dice_per_class(masks, target, classes),
+            "dice_postprocessed": dice_per_class(post, target, classes),
+            "hd95": hd95_per_class(masks, target, classes, spacing),
+            "hd95_postprocessed": hd95_per_class(post, target, classes, spacing),
+        }
+        for key, value in case.items():
+            scores[key].append(value)
+        cases.append({"case": case_id, "grid": list(prepared.image.shape[1:]), **case, "seconds": round(time.time() - t0, 1)})
+        log.info("evaluated %s: mean Dice %s (post-processed %s)", case_id, mean_dice(case["dice"]), mean_dice(case["dice_postprocessed"]))
+    means = {key: _average(values, classes) for key, values in scores.items()}
     return {
         "dataset": dataset.name,
         "classes": classes,
-        "dice": mean_raw,
-        "dice_postprocessed": mean_post,
-        "mean_dice": mean_dice(mean_raw),
-        "mean_dice_postprocessed": mean_dice(mean_post),
+        **means,
+        "mean_dice": mean_dice(means["dice"]),
+        "mean_dice_postprocessed": mean_dice(means["dice_postprocessed"]),
         "cases": cases,
     }
 
