@@ -4,6 +4,11 @@ heads.onnx (docs/architecture.md): inputs feature [B,256], head_input [B,8,D,H,W
 gen_b1 [C,512], gen_w2 [C,153,512], gen_b2 [C,153]; output logits [B,C,D,H,W]. B, C, D, H, W are all dynamic.
 A class file is that class's folded generator, little-endian float32, in the order w1 [512][256], b1 [512],
 w2 [153][512], b2 [153] (210,073 floats, 840,292 bytes).
+
+The exported graph is ``FusedHeads``: the same function as ``contseg.network.FoldedHeads`` written as batched
+MatMuls instead of Einsums (onnxruntime-web's WASM Einsum was ~2x slower than MatMul), with every selected class's
+head fused into one grouped operation per layer: the first head layer of all classes is a single
+[C*8, 8] x [8, N] product per batch item, the second and third are one batched MatMul over (batch, class).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import numpy as np
 import onnx
 import torch
 
-from contseg.network import FEATURE_DIM, GENERATOR_HIDDEN, HEAD_CHANNELS, HEAD_PARAM_COUNT, FoldedGenerator, FoldedHeads
+from torch import nn
+
+from contseg.network import FEATURE_DIM, GENERATOR_HIDDEN, HEAD_CHANNELS, HEAD_PARAM_COUNT, HEAD_PARAM_SIZES, FoldedGenerator
 
 from .backbone import OPSET
 from .onnx_graph import storage_buffer_violations
@@ -42,8 +49,40 @@ def class_slug(name: str) -> str:
     return slug
 
 
+class FusedHeads(nn.Module):
+    """FoldedHeads as grouped MatMuls: one product per layer for all classes (the graph heads.onnx holds)."""
+
+    def forward(
+        self,
+        feature: torch.Tensor,
+        head_input: torch.Tensor,
+        gen_w1: torch.Tensor,
+        gen_b1: torch.Tensor,
+        gen_w2: torch.Tensor,
+        gen_b2: torch.Tensor,
+    ) -> torch.Tensor:
+        """feature [B,256], head_input [B,8,D,H,W], gen_w1 [C,512,256], gen_b1 [C,512], gen_w2 [C,153,512],
+        gen_b2 [C,153] -> logits [B,C,D,H,W]."""
+        b, _, d, h, w = head_input.shape
+        c = gen_w1.shape[0]
+        # Generators: [C,512,256] x [256,B] is one GEMM ([C*512,256] x [256,B]); no copy of the weights.
+        hidden = torch.relu(torch.matmul(gen_w1, feature.t()) + gen_b1.unsqueeze(-1))  # [C, 512, B]
+        params = (torch.matmul(gen_w2, hidden) + gen_b2.unsqueeze(-1)).permute(2, 0, 1)  # [B, C, 153]
+        w1, w2, w3, b1, b2, b3 = torch.split(params, HEAD_PARAM_SIZES, dim=-1)
+        x = head_input.reshape(b, HEAD_CHANNELS, d * h * w)  # [B, 8, N]
+        # Layer 1 of all classes at once: [B, C*8, 8] x [B, 8, N] -> [B, C*8, N].
+        w1 = w1.reshape(b, c * HEAD_CHANNELS, HEAD_CHANNELS)
+        h1 = torch.relu(torch.matmul(w1, x) + b1.reshape(b, c * HEAD_CHANNELS, 1))
+        h1 = h1.reshape(b, c, HEAD_CHANNELS, d * h * w)  # [B, C, 8, N]
+        # Layers 2 and 3: one batched MatMul over (batch, class) each.
+        w2 = w2.reshape(b, c, HEAD_CHANNELS, HEAD_CHANNELS)
+        h2 = torch.relu(torch.matmul(w2, h1) + b2.unsqueeze(-1))  # [B, C, 8, N]
+        out = torch.matmul(w3.unsqueeze(2), h2) + b3.unsqueeze(-1)  # [B, C, 1, N]
+        return out.reshape(b, c, d, h, w)
+
+
 def export_heads(path: Path) -> Path:
-    """Write heads.onnx: the FoldedHeads graph with dynamic batch, class count and spatial size."""
+    """Write heads.onnx: the FusedHeads graph with dynamic batch, class count and spatial size."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     b, c, s = 2, 3, 4  # example sizes > 1 so that no axis is specialised
@@ -67,7 +106,7 @@ def export_heads(path: Path) -> Path:
     }
     with torch.no_grad():
         program = torch.onnx.export(
-            FoldedHeads(),
+            FusedHeads().eval(),
             example,
             dynamo=True,
             opset_version=OPSET,

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from contseg.export.heads import CLASS_FILE_BYTES, HEADS_INPUTS, HEADS_OUTPUT, class_slug, export_heads, read_class_file, write_class_file
-from contseg.network import ContinualSegmenter, stack_folded
+from contseg.network import ContinualSegmenter, FoldedHeads, stack_folded
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,33 @@ def test_heads_onnx_equals_pytorch_class_heads(
     got = heads_session[0].run(None, feeds)[0]
     assert got.shape == (2, len(classes), 5, 6, 7)
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-5)
+
+
+def test_heads_graph_is_fused_matmuls_without_einsum(heads_session: tuple[ort.InferenceSession, Path]) -> None:
+    """The graph has no Einsum (slow on onnxruntime-web WASM) and a fixed 5 MatMuls (2 generator layers, 3 head
+    layers) for any class count: all classes' heads run as one grouped product per layer, not one per class."""
+    ops = [n.op_type for n in onnx.load(str(heads_session[1])).graph.node]
+    assert "Einsum" not in ops
+    assert ops.count("MatMul") == 5
+
+
+def test_fused_heads_equal_folded_heads_for_32_classes(heads_session: tuple[ort.InferenceSession, Path]) -> None:
+    """ORT on the fused graph == contseg.network.FoldedHeads (the Einsum reference) at C = 32, B = 2."""
+    torch.manual_seed(7)
+    c = 32
+    feeds = {
+        "feature": torch.randn(2, 256),
+        "head_input": torch.randn(2, 8, 3, 4, 5),
+        "gen_w1": torch.randn(c, 512, 256) * 0.05,
+        "gen_b1": torch.randn(c, 512) * 0.1,
+        "gen_w2": torch.randn(c, 153, 512) * 0.05,
+        "gen_b2": torch.randn(c, 153) * 0.1,
+    }
+    with torch.no_grad():
+        expected = FoldedHeads()(*feeds.values()).numpy()
+    got = heads_session[0].run(None, {k: v.numpy() for k, v in feeds.items()})[0]
+    assert got.shape == (2, c, 3, 4, 5)
+    np.testing.assert_allclose(got, expected, atol=1e-4 * float(np.abs(expected).max()), rtol=1e-5)
 
 
 def test_class_file_round_trip_and_size_check(tmp_path: Path, random_model: Callable[[int], ContinualSegmenter]) -> None:
