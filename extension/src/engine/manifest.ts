@@ -23,14 +23,17 @@ export interface ManifestClass {
   label: number;
   prompt: string;
   synonyms: string[];
-  /** Catalogue group; 'organs' get largest-connected-component post-processing. */
+  /** Catalogue group (organs, gi tract, vessels, tumours). */
   group: string;
   category: ManifestCode;
   type: ManifestCode;
   region?: ManifestCode;
   colour: [number, number, number];
   step: number;
-  /** The organ a lesion class lies in (its voxels are kept only inside that organ's mask). */
+  /**
+   * The organ a lesion class lies in (its voxels are kept only inside that organ's mask). Classes without one are
+   * single structures: only their largest connected component is kept.
+   */
   partOf?: string;
   embedding: 'clip' | 'learned' | 'one-hot';
   /** Folded generator weights (docs/architecture.md), a path listed in `files`. */

@@ -72,8 +72,9 @@ const now = () => performance.now();
 
 /**
  * The full pipeline: validate, pre-process to model space, sliding-window backbone + heads with Gaussian blending,
- * threshold (sigmoid > manifest threshold, default 0.5, i.e. blended logit > 0), largest component for organs, lesions kept inside their
- * organ, masks back onto the input grid. A lesion's organ is computed even when not requested.
+ * threshold (sigmoid > manifest threshold, default 0.5, i.e. blended logit > 0), largest component per structure
+ * (every class without `partOf`), lesions kept inside their organ, masks back onto the input grid. A lesion's organ
+ * is computed even when not requested.
  */
 export async function segmentVolume(
   context: SegmentContext,
@@ -147,8 +148,9 @@ export async function segmentVolume(
   }
   const afterInference = now();
 
+  // As contseg.evaluation.postprocess: one component per structure; lesions (partOf an organ) may be many.
   masks.forEach((mask, c) => {
-    if (classes[c]?.group === 'organs') keepLargestComponent(mask, space.dims, options.connectivity ?? 26);
+    if (!classes[c]?.partOf) keepLargestComponent(mask, space.dims, options.connectivity ?? 26);
   });
   masks.forEach((mask, c) => {
     const organ = classes[c]?.partOf;

@@ -1,5 +1,5 @@
-// Runs a fixture script of this folder with the project's Python env (models/.venv) once per script version:
-// the output lands in .cache/engine-fixtures/<script>-<sha256 prefix>/ and later runs reuse it. Test files run
+// Runs a fixture script of this folder with the project's Python env (models/.venv) once per version of the script
+// and of its input files: the output lands in .cache/engine-fixtures/<script>-<sha256 prefix>/ and later runs reuse it. Test files run
 // in parallel, so the first one to need an output builds it under a lock and the others wait for it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,9 +15,12 @@ const STALE_LOCK_MS = 5 * 60_000;
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-export function pythonFixture(script: string): string {
+/** Runs `fixtures/<script> OUT [...inputs]`; the output is rebuilt when the script or an input file changes. */
+export function pythonFixture(script: string, inputs: string[] = []): string {
   const source = path.join(here, 'fixtures', script);
-  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const hasher = createHash('sha256').update(readFileSync(source));
+  for (const input of inputs) hasher.update(input).update(readFileSync(input));
+  const hash = hasher.digest('hex').slice(0, 16);
   const parent = path.join(repoRoot, '.cache', 'engine-fixtures');
   const stem = `${path.basename(script, '.py')}-`;
   const out = path.join(parent, `${stem}${hash}`);
@@ -34,12 +37,12 @@ export function pythonFixture(script: string): string {
       continue;
     }
     try {
-      // Outputs of other versions of this script are stale; a half-written one of this version too.
+      // Outputs of other versions of this script or its inputs are stale; a half-written one of this version too.
       for (const name of readdirSync(parent)) {
         if (name.startsWith(stem) && !name.endsWith('.lock'))
           rmSync(path.join(parent, name), { recursive: true, force: true });
       }
-      execFileSync(path.join(repoRoot, 'models/.venv/bin/python'), [source, out], {
+      execFileSync(path.join(repoRoot, 'models/.venv/bin/python'), [source, out, ...inputs], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       writeFileSync(done, '');
