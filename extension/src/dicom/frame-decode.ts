@@ -1,5 +1,6 @@
 // Decodes one frame of single-sample pixel data, in any transfer syntax a CT series is commonly stored in, to its
-// stored values (before rescale). Codecs are the maintained cornerstone WebAssembly/JS builds, loaded on first use.
+// stored values (before rescale). Codecs are the maintained cornerstone WebAssembly/JS builds, loaded on first use
+// (HTJ2K by OpenJPH). JPEG extended 12-bit has no maintained decoder: such frames are refused with a clear message.
 import { DicomError } from './errors.ts';
 import { decodeRleFrame } from './rle.ts';
 
@@ -17,7 +18,16 @@ export const TRANSFER_SYNTAX = {
   jpegLsNearLossless: '1.2.840.10008.1.2.4.81',
   jpeg2000Lossless: '1.2.840.10008.1.2.4.90',
   jpeg2000: '1.2.840.10008.1.2.4.91',
+  htj2kLossless: '1.2.840.10008.1.2.4.201',
+  htj2kLosslessRpcl: '1.2.840.10008.1.2.4.202',
+  htj2k: '1.2.840.10008.1.2.4.203',
 } as const;
+
+const HTJ2K: readonly string[] = [
+  TRANSFER_SYNTAX.htj2kLossless,
+  TRANSFER_SYNTAX.htj2kLosslessRpcl,
+  TRANSFER_SYNTAX.htj2k,
+];
 
 const NATIVE_LITTLE: readonly string[] = [
   TRANSFER_SYNTAX.implicitLittle,
@@ -38,7 +48,7 @@ export interface PixelFormat {
   pixelRepresentation: 0 | 1;
 }
 
-export type CodecName = 'openjpeg' | 'charls' | 'libjpeg-turbo';
+export type CodecName = 'openjpeg' | 'openjph' | 'charls' | 'libjpeg-turbo';
 
 /**
  * Supplies a codec's WebAssembly binary. Without a loader the codecs' pure-JavaScript builds are used: they run
@@ -49,6 +59,7 @@ export type WasmBinaryLoader = (codec: CodecName) => Promise<ArrayBuffer | Uint8
 /** File names of the codecs' WebAssembly binaries in their packages' dist/ folders. */
 export const CODEC_WASM_FILES: Record<CodecName, string> = {
   openjpeg: 'openjpegwasm_decode.wasm',
+  openjph: 'openjphjs.wasm',
   charls: 'charlswasm_decode.wasm',
   'libjpeg-turbo': 'libjpegturbowasm_decode.wasm',
 };
@@ -78,6 +89,9 @@ async function importFactory(
       return wasm
         ? (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default
         : (await import('@cornerstonejs/codec-openjpeg/decode')).default;
+    case 'openjph':
+      // WebAssembly only: without a loader the module reads openjphjs.wasm beside itself (Node) or by URL.
+      return (await import('@cornerstonejs/codec-openjph')).default;
     case 'charls':
       return wasm
         ? (await import('@cornerstonejs/codec-charls/decodewasmjs')).default
@@ -91,6 +105,7 @@ async function importFactory(
 
 const CLASS_NAME: Record<CodecName, string> = {
   openjpeg: 'J2KDecoder',
+  openjph: 'HTJ2KDecoder',
   charls: 'JpegLSDecoder',
   'libjpeg-turbo': 'JPEGDecoder',
 };
@@ -176,15 +191,24 @@ export class FrameDecoder {
         bytes = (await this.runCodec('charls', encoded)).bytes;
       } else if (
         transferSyntaxUID === TRANSFER_SYNTAX.jpeg2000Lossless ||
-        transferSyntaxUID === TRANSFER_SYNTAX.jpeg2000
+        transferSyntaxUID === TRANSFER_SYNTAX.jpeg2000 ||
+        HTJ2K.includes(transferSyntaxUID)
       ) {
-        const { bytes: decoded, info } = await this.runCodec('openjpeg', encoded);
+        const htj2k = HTJ2K.includes(transferSyntaxUID);
+        const { bytes: decoded, info } = await this.runCodec(htj2k ? 'openjph' : 'openjpeg', encoded);
         if (info.width !== columns || info.height !== rows) {
           throw new Error(
-            `the JPEG 2000 frame is ${info.width}x${info.height}, the header says ${columns}x${rows}`,
+            `the ${htj2k ? 'HTJ2K' : 'JPEG 2000'} frame is ${info.width}x${info.height}, the header says ${columns}x${rows}`,
           );
         }
         bytes = decoded;
+      } else if (transferSyntaxUID === TRANSFER_SYNTAX.jpegExtended) {
+        throw new DicomError(
+          'unsupported-transfer-syntax',
+          `JPEG extended (12-bit, ${transferSyntaxUID}) frames cannot be decoded: no maintained 12-bit JPEG codec ` +
+            `is available to this viewer; have the PACS send the series in another transfer syntax (e.g. ` +
+            `uncompressed or JPEG 2000), or store it losslessly`,
+        );
       } else {
         throw new DicomError(
           'unsupported-transfer-syntax',
@@ -226,17 +250,20 @@ function storedValues(bytes: Uint8Array, bigEndian: boolean, format: PixelFormat
 
 /**
  * Recognises a frame's encoding from its bytes, for servers that do not declare the transfer syntax of a frame:
- * JPEG 2000 codestream or JP2 box, JPEG by its SOF marker (baseline, extended, lossless, JPEG-LS), DICOM RLE by its
+ * HTJ2K or JPEG 2000 codestream, JP2 box, JPEG by its SOF marker (baseline, extended, lossless, JPEG-LS), DICOM RLE by its
  * header, uncompressed by its length. Returns undefined when none fits.
  */
 export function detectTransferSyntax(bytes: Uint8Array, format: PixelFormat): string | undefined {
   const b = (n: number) => bytes[n] ?? -1;
-  if (
-    (b(0) === 0xff && b(1) === 0x4f && b(2) === 0xff && b(3) === 0x51) ||
-    (b(4) === 0x6a && b(5) === 0x50)
-  ) {
+  if (b(0) === 0xff && b(1) === 0x4f && b(2) === 0xff && b(3) === 0x51) {
+    // A codestream: HTJ2K declares its capabilities in a CAP marker (FF50) of the main header, before the first tile.
+    for (let pos = 2; pos + 3 < bytes.length && b(pos) === 0xff && b(pos + 1) !== 0x90;) {
+      if (b(pos + 1) === 0x50) return TRANSFER_SYNTAX.htj2kLossless;
+      pos += 2 + ((b(pos + 2) << 8) | b(pos + 3));
+    }
     return TRANSFER_SYNTAX.jpeg2000Lossless;
   }
+  if (b(4) === 0x6a && b(5) === 0x50) return TRANSFER_SYNTAX.jpeg2000Lossless;
   if (b(0) === 0xff && b(1) === 0xd8) {
     for (let pos = 2; pos + 3 < bytes.length;) {
       if (b(pos) !== 0xff) return undefined;

@@ -66,7 +66,7 @@ interface CodecFrameInfo {
   isSigned?: boolean;
 }
 
-/** J2KDecoder (OpenJPEG), JpegLSDecoder (CharLS) and JPEGDecoder (libjpeg-turbo) share this shape. */
+/** J2KDecoder (OpenJPEG), HTJ2KDecoder (OpenJPH), JpegLSDecoder (CharLS) and JPEGDecoder (libjpeg-turbo) share this shape. */
 interface CodecDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   decode(): void;
@@ -84,6 +84,11 @@ declare module '@cornerstonejs/codec-charls/decode' {
   export default factory;
 }
 declare module '@cornerstonejs/codec-libjpeg-turbo-8bit/decode' {
+  const factory: EmscriptenDecoderModule<CodecDecoder>;
+  export default factory;
+}
+/** OpenJPH (HTJ2K): WebAssembly only; HTJ2KDecoder has the CodecDecoder shape, HTJ2KEncoder is used by tests. */
+declare module '@cornerstonejs/codec-openjph' {
   const factory: EmscriptenDecoderModule<CodecDecoder>;
   export default factory;
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { launchBrowser, type BrowserSession } from '../../harness/browser.ts';
 import { serveDirectories, type ModelServer } from '../engine/model-server.ts';
-import { nodeCodecWasm } from '../../../extension/src/dicom/codec-wasm-node.ts';
+import { CODEC_WASM_SPECIFIERS, nodeCodecWasm } from '../../../extension/src/dicom/codec-wasm-node.ts';
 import { CODEC_WASM_FILES, FrameDecoder } from '../../../extension/src/dicom/frame-decode.ts';
 import { planSeries } from '../../../extension/src/dicom/series-geometry.ts';
 import { buildVolume } from '../../../extension/src/dicom/volume-build.ts';
@@ -45,12 +45,8 @@ before(async () => {
     '<!doctype html><link rel="icon" href="data:,"><script type="module" src="dicom.js"></script>',
   );
   for (const [codec, file] of Object.entries(CODEC_WASM_FILES)) {
-    const pkg = {
-      openjpeg: 'codec-openjpeg',
-      charls: 'codec-charls',
-      'libjpeg-turbo': 'codec-libjpeg-turbo-8bit',
-    }[codec as keyof typeof CODEC_WASM_FILES];
-    copyFileSync(require.resolve(`@cornerstonejs/${pkg}/decodewasm`), path.join(codecDir, file));
+    const specifier = CODEC_WASM_SPECIFIERS[codec as keyof typeof CODEC_WASM_FILES];
+    copyFileSync(require.resolve(specifier), path.join(codecDir, file));
   }
   server = await serveDirectories({ '': pageDir, 'data/': REAL_J2K, 'codecs/': codecDir });
   browser = await launchBrowser();
