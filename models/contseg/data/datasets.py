@@ -1,7 +1,8 @@
 """Dataset adapters. Each yields RawCases; a continual step receives exactly one dataset object (its own).
 
-Adding a public dataset (BTCV, LiTS, MSD, ...) = a class map file plus a NiftiPairDataset over its folders
-(see ``pairs_from_folders`` and models/configs/class-maps/); a new file layout = a new SegmentationDataset subclass.
+BTCV, LiTS and MSD tasks have their own adapters (``public_datasets``). Another public dataset = a class map file
+plus a NiftiPairDataset over its folders (see ``pairs_from_folders`` and models/configs/class-maps/); a new file
+layout = a new SegmentationDataset subclass.
 """
 
 from __future__ import annotations

@@ -5,8 +5,12 @@ Kinds:
   phantom:      {seeds: [int, ...] | {start, count}, shape: [X,Y,Z], spacing: [sx,sy,sz]}
   nifti-pairs:  {pairs: [[image, label], ...], class_map: <map>}  image may be a DICOM series folder
   nifti-folders:{image_dir, label_dir, image_glob, label_glob, class_map: <map>}   BTCV, LiTS, MSD layouts
+  btcv:         {root, numbers: [int, ...] (optional split)}   BTCV in its distributed layouts
+  lits:         {root, numbers: [int, ...] (optional split)}   LiTS volume-N / segmentation-N
+  msd:          {root: <task folder>, labels: {msd label name: class | null} (optional)}   dataset.json driven
   concat:       {parts: [<dataset>, ...]}
-<map> is "catalogue", "totalseg-v1", "totalseg-v2" or a class-map JSON file. Paths starting with "shared:" resolve
+(layouts: contseg.data.public_datasets). <map> is "catalogue", "totalseg-v1", "totalseg-v2", "btcv", "lits" (the
+files in models/configs/class-maps/) or a class-map JSON file. Paths starting with "shared:" resolve
 under the shared data folder ($CONTSEG_SHARED_DATA, default ../shared/data beside the checkout); other relative
 paths resolve against ``base`` (the config file's folder); $VAR expands from the environment.
 """
@@ -29,6 +33,7 @@ from .datasets import (
     TotalSegmentatorDataset,
     pairs_from_folders,
 )
+from .public_datasets import BTCVDataset, LiTSDataset, MSDDataset, named_class_map
 
 DEFAULT_SHARED_DATA = DEFAULT_CLIP_PATH.parents[1]
 
@@ -55,6 +60,8 @@ def _class_map(value: str, base: Path) -> ClassMap:
         return catalogue_class_map()
     if value in ("totalseg-v1", "totalseg-v2"):
         return totalseg_class_map(value.removeprefix("totalseg-"))  # type: ignore[arg-type]
+    if value in ("btcv", "lits"):
+        return named_class_map(value)
     return load_class_map_file(resolve_path(value, base))
 
 
@@ -85,9 +92,15 @@ def build_dataset(spec: Mapping[str, Any], base: Path, name: str | None = None) 
                 spec.get("image_glob", "*.nii*"), spec.get("label_glob", "*.nii*"),
             )
             return NiftiPairDataset(name, pairs, _class_map(spec["class_map"], base))
+        if kind in ("btcv", "lits"):
+            numbers = spec.get("numbers")
+            adapter = BTCVDataset if kind == "btcv" else LiTSDataset
+            return adapter(name, resolve_path(spec["root"], base), None if numbers is None else [int(n) for n in numbers])
+        if kind == "msd":
+            return MSDDataset(name, resolve_path(spec["root"], base), spec.get("labels"))
         if kind == "concat":
             parts = [build_dataset(p, base, f"{name}-{i}") for i, p in enumerate(spec["parts"])]
             return ConcatDataset(name, parts)
     except KeyError as err:
         raise ValueError(f"dataset {name!r} ({kind}): missing key {err}") from err
-    raise ValueError(f"dataset {name!r}: unknown kind {kind!r} (totalseg, phantom, nifti-pairs, nifti-folders, concat)")
+    raise ValueError(f"dataset {name!r}: unknown kind {kind!r} (totalseg, phantom, nifti-pairs, nifti-folders, btcv, lits, msd, concat)")

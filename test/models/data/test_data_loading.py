@@ -53,7 +53,9 @@ def test_only_view_restricts_the_annotated_classes() -> None:
 
 
 def test_dataset_config_errors_name_the_problem(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown kind 'btcv'"):
+    with pytest.raises(ValueError, match="unknown kind 'kits'"):
+        build_dataset({"kind": "kits"}, tmp_path, "x")
+    with pytest.raises(ValueError, match="missing key 'root'"):
         build_dataset({"kind": "btcv"}, tmp_path, "x")
     with pytest.raises(ValueError, match="missing key 'seeds'"):
         build_dataset({"kind": "phantom", "shape": [8, 8, 8], "spacing": [1, 1, 1]}, tmp_path, "x")
