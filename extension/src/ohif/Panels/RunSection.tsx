@@ -1,6 +1,8 @@
 // Run button, progress (stage, ETA, Cancel), and the results: one row per class with its colour, volume in mL,
-// show/hide and jump; the backend and time; Store to PACS with Download/Retry when the store fails.
-import type { RunSession, RunState, ResultClass, SaveState } from './runSession.ts';
+// show/hide and jump; the backend and time; the confidence view; Store to PACS with Download/Retry when the store
+// fails.
+import { CONFIDENCE_BANDS } from '../utils/confidence.ts';
+import type { ConfidenceState, RunSession, RunState, ResultClass, SaveState } from './runSession.ts';
 import { styles } from './panelStyles.ts';
 
 export interface RunSectionProps {
@@ -44,6 +46,60 @@ function ResultRow({ cls, session }: { cls: ResultClass; session: RunSession }) 
         </>
       )}
     </li>
+  );
+}
+
+function ConfidenceControls({ confidence, session }: { confidence: ConfidenceState; session: RunSession }) {
+  const on = confidence.phase === 'shown' || confidence.phase === 'showing';
+  const unsure = confidence.classes.filter((c) => c.ml.included > 0 || c.ml['left-out'] > 0);
+  return (
+    <div style={{ marginTop: 10 }} data-testid="confidence" data-phase={confidence.phase}>
+      <label style={styles.option}>
+        <input
+          type="checkbox"
+          checked={on}
+          disabled={confidence.phase === 'showing' || !confidence.classes.length}
+          onChange={() => void session.setConfidenceVisible(!on)}
+        />
+        <span>Show where the model was unsure</span>
+      </label>
+      {on && (
+        <div style={styles.muted}>
+          {CONFIDENCE_BANDS.map((band) => (
+            <div key={band.key}>
+              <span
+                style={{
+                  ...styles.swatch,
+                  display: 'inline-block',
+                  background: `rgb(${band.colour.join(',')})`,
+                }}
+              />{' '}
+              {band.label} probability
+            </div>
+          ))}
+          {unsure.length === 0 && <div>The model was sure (below 20 % or above 80 %) everywhere.</div>}
+          <ul style={styles.list}>
+            {unsure.map((c) => (
+              <li
+                key={c.name}
+                data-testid="confidence-class"
+                data-name={c.name}
+                data-included-ml={c.ml.included}
+                data-left-out-ml={c.ml['left-out']}
+              >
+                {c.name}: {ml(c.ml.included)} mL included, {ml(c.ml['left-out'])} mL left out
+              </li>
+            ))}
+          </ul>
+          <div>Not stored in the SEG; hide it before editing with the brush.</div>
+        </div>
+      )}
+      {confidence.phase === 'failed' && (
+        <div style={{ ...styles.error, marginTop: 6 }} data-testid="confidence-error">
+          {confidence.message}
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -148,6 +204,7 @@ export function RunSection({ session, state, classes, manifestUrl }: RunSectionP
               <ResultRow key={cls.name} cls={cls} session={session} />
             ))}
           </ul>
+          <ConfidenceControls confidence={state.result.confidence} session={session} />
           <SaveControls save={state.result.save} session={session} />
         </div>
       )}

@@ -1,14 +1,27 @@
 // The panel's run and its results, kept outside the React root (OHIF unmounts the panel on tab switches, and
 // a run or a store must go on and be shown again when the user comes back). Holds the actions: run, cancel,
-// show/hide, jump, store, retry, download.
+// show/hide, jump, confidence view, store, retry, download.
 import { useSyncExternalStore } from 'react';
 import type { SeriesPlan } from '../../dicom/series-geometry.ts';
 import type { Backend } from '../../engine/session.ts';
 import { PANEL_ID } from '../id.ts';
-import { showClasses, readClasses, type LayerGrid, type ShownClass } from '../services/labelmapLayers.ts';
-import { activeCtSeries, activeDicomWeb, cornerstoneLibraries, type OhifHost } from '../services/ohifHost.ts';
+import {
+  showClasses,
+  readClasses,
+  type LayerClass,
+  type LayerGrid,
+  type ShownClass,
+} from '../services/labelmapLayers.ts';
+import {
+  activeCtSeries,
+  activeDicomWeb,
+  cornerstoneLibraries,
+  type OhifDisplaySet,
+  type OhifHost,
+} from '../services/ohifHost.ts';
 import { runSegmentation, type RunOutput, type RunProgress } from '../services/segmentationRun.ts';
 import { downloadSeg, storeSeg, writeSeg } from '../services/segStore.ts';
+import { CONFIDENCE_BANDS, classConfidence, type BandKey } from '../utils/confidence.ts';
 import { runErrorMessage } from '../utils/runErrorMessage.ts';
 import { structureFocus } from '../utils/structureFocus.ts';
 import type { ManifestClass } from '../../engine/manifest.ts';
@@ -30,6 +43,13 @@ export type SaveState =
   | { phase: 'stored'; message: string }
   | { phase: 'failed'; message: string; fileName: string };
 
+/** The confidence view: whether its layers are shown, and each class's unsure volume per band (mL). */
+export interface ConfidenceState {
+  phase: 'hidden' | 'showing' | 'shown' | 'failed';
+  message?: string;
+  classes: { name: string; ml: Record<BandKey, number> }[];
+}
+
 export interface RunResult {
   model: { id: string; version: string };
   backend: Backend;
@@ -39,6 +59,7 @@ export interface RunResult {
   viewportId: string;
   seriesDescription: string;
   classes: ResultClass[];
+  confidence: ConfidenceState;
   save: SaveState;
 }
 
@@ -54,12 +75,18 @@ export interface RunRequest {
   classes: string[];
 }
 
-/** What a store needs besides the result shown: the slice plan, the model's class entries, the last SEG written. */
-interface StoreContext {
+/**
+ * What the actions need besides the result shown: the slice plan, the model's class entries, the last SEG written,
+ * and the confidence view's band masks (one layer class per class and band) and the segmentations showing them.
+ */
+interface RunContext {
   plan: SeriesPlan;
   grid: LayerGrid;
+  displaySet: OhifDisplaySet;
   model: { id: string; version: string; classes: readonly ManifestClass[] };
   seg?: { bytes: ArrayBuffer; studyInstanceUID: string; sopInstanceUID: string; fileName: string };
+  confidenceLayers: LayerClass[];
+  confidenceShown: string[];
 }
 
 export interface RunSession {
@@ -69,6 +96,8 @@ export interface RunSession {
   cancel(): void;
   setVisible(name: string, visible: boolean): void;
   jumpTo(name: string): void;
+  /** Shows or removes the confidence layers (never stored in the SEG). */
+  setConfidenceVisible(visible: boolean): Promise<void>;
   store(): Promise<void>;
   retry(): Promise<void>;
   download(): void;
@@ -79,7 +108,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export function createRunSession(host: OhifHost): RunSession {
   let state: RunState = { phase: 'idle' };
   let abort: AbortController | undefined;
-  let context: StoreContext | undefined;
+  let context: RunContext | undefined;
   const listeners = new Set<() => void>();
   const set = (next: RunState) => {
     state = next;
@@ -90,6 +119,8 @@ export function createRunSession(host: OhifHost): RunSession {
   const updateResult = (change: (r: RunResult) => RunResult) => {
     if (state.phase === 'done') set({ phase: 'done', result: change(state.result) });
   };
+  const setConfidence = (change: Partial<ConfidenceState>) =>
+    updateResult((r) => ({ ...r, confidence: { ...r.confidence, ...change } }));
   const notify = (type: 'success' | 'error', title: string, text: string) =>
     services.uiNotificationService.show({
       title,
@@ -160,7 +191,24 @@ export function createRunSession(host: OhifHost): RunSession {
         );
         // OHIF's segmentation mode switches the right panel to its own segmentation tab when one is added.
         services.panelService.activatePanel(PANEL_ID, true);
-        context = { plan, grid, model: manifest };
+        const voxelMl = plan.spacing.reduce((a, b) => a * b, 1) / 1000;
+        const confidence = result.classes.flatMap((c) =>
+          c.probability ? [{ name: c.name, ...classConfidence(c.probability, c.mask) }] : [],
+        );
+        context = {
+          plan,
+          grid,
+          displaySet,
+          model: manifest,
+          confidenceLayers: confidence.flatMap((c) =>
+            CONFIDENCE_BANDS.filter((band) => c.voxels[band.key] > 0).map((band) => ({
+              name: `${c.name}: ${band.label}`,
+              colour: [...band.colour],
+              mask: c.bands[band.key],
+            })),
+          ),
+          confidenceShown: [],
+        };
         set({
           phase: 'done',
           result: {
@@ -179,6 +227,13 @@ export function createRunSession(host: OhifHost): RunSession {
               focus: structureFocus(c.mask, plan),
               visible: true,
             })),
+            confidence: {
+              phase: 'hidden',
+              classes: confidence.map((c) => ({
+                name: c.name,
+                ml: { included: c.voxels.included * voxelMl, 'left-out': c.voxels['left-out'] * voxelMl },
+              })),
+            },
             save: { phase: 'idle' },
           },
         });
@@ -226,6 +281,35 @@ export function createRunSession(host: OhifHost): RunSession {
           undefined,
           { world: cls.focus },
         );
+      }
+    },
+
+    async setConfidenceVisible(visible) {
+      if (state.phase !== 'done' || !context) return;
+      const { viewportId, model } = state.result;
+      for (const id of context.confidenceShown.splice(0)) services.segmentationService.remove(id);
+      if (!visible) {
+        setConfidence({ phase: 'hidden', message: undefined });
+        return;
+      }
+      setConfidence({ phase: 'showing', message: undefined });
+      try {
+        const shown = await showClasses(
+          context.confidenceLayers,
+          context.displaySet,
+          viewportId,
+          context.grid,
+          `AI confidence: ${model.id} ${model.version}`,
+          deps(),
+        );
+        context.confidenceShown = [...new Set(shown.map((s) => s.segmentationId))];
+        services.panelService.activatePanel(PANEL_ID, true);
+        setConfidence({ phase: 'shown' });
+      } catch (err) {
+        setConfidence({
+          phase: 'failed',
+          message: `The confidence view could not be shown: ${message(err)}`,
+        });
       }
     },
 

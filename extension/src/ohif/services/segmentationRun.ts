@@ -114,6 +114,8 @@ export async function runSegmentation(args: {
   const result = await worker.client.segment(volume, {
     classes: args.classes,
     backend: 'auto',
+    // For the confidence view; the panel reduces them to its bands at once.
+    probabilities: true,
     signal,
     onProgress: forward,
   });
