@@ -61,15 +61,17 @@ async function encodeHtj2k(pixels: Uint8Array, format: PixelFormat): Promise<Uin
 
 const wasmDecoder = new FrameDecoder(nodeCodecWasm);
 
+const format16 = (rows: number, columns: number, pixelRepresentation: 0 | 1): PixelFormat => ({
+  rows,
+  columns,
+  bitsAllocated: 16,
+  bitsStored: 16,
+  pixelRepresentation,
+});
+
 describe('HTJ2K', () => {
   test('a synthetic signed 16-bit CT frame round-trips exactly through OpenJPH (wasm loader and default), all three HTJ2K syntaxes', async () => {
-    const format: PixelFormat = {
-      rows: 48,
-      columns: 64,
-      bitsAllocated: 16,
-      bitsStored: 16,
-      pixelRepresentation: 1,
-    };
+    const format = format16(48, 64, 1);
     const values = new Int16Array(64 * 48).map((_, n) => ((n * 37) % 3000) - 1024);
     const encoded = await encodeHtj2k(new Uint8Array(values.buffer), format);
     assert.equal(detectTransferSyntax(encoded, format), TRANSFER_SYNTAX.htj2kLossless);
@@ -111,13 +113,7 @@ describe('HTJ2K', () => {
   );
 
   test('a damaged HTJ2K frame is a decode-failed error naming the syntax', async () => {
-    const format: PixelFormat = {
-      rows: 8,
-      columns: 8,
-      bitsAllocated: 16,
-      bitsStored: 16,
-      pixelRepresentation: 0,
-    };
+    const format = format16(8, 8, 0);
     const encoded = await encodeHtj2k(new Uint8Array(128).fill(7), format);
     await assert.rejects(
       wasmDecoder.decode(encoded.subarray(0, 20), TRANSFER_SYNTAX.htj2kLossless, format),
