@@ -52,6 +52,7 @@ class TrainConfig:
     log_every: int = 10
     checkpoint_every: int = 50
     threads: int = 0  # CPU threads for torch; 0 = torch's default
+    thin_slab_prob: float = 0.0  # share of patches cut to a thin axial slab (contseg.data.sampling.RandAxialSlabd)
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ class StepTrainer:
         params = trainable_parameters(model, step)
         optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         scheduler = warmup_cosine(optimizer, int(cfg.warmup_fraction * cfg.iterations), cfg.iterations)
-        sampler = patch_transform(step.preprocess.patch)
+        sampler = patch_transform(step.preprocess.patch, cfg.thin_slab_prob)
         sampler.set_random_state(seed=self.seed * 1000 + ctx.rank)
         rng = np.random.default_rng([self.seed, ctx.rank])
         start_iter = self._resume(model, optimizer, scheduler, sampler, rng)
