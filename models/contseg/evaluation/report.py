@@ -22,14 +22,14 @@ import argparse
 import json
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
 
 from scipy import stats as scipy_stats
 
 from .plot import dice_across_steps_svg
-from .run_results import RunResult, group_runs, load_runs
+from .run_results import RunResult, StepResult, group_runs, load_runs
 
 TABLES_FORMAT = "contseg-paper-tables/1"
 
@@ -69,7 +69,9 @@ def _forgetting(run: RunResult, name: str) -> float | None:
     return None if earlier is None or final is None else earlier - final
 
 
-def _per_class(members: Sequence[RunResult], field: Callable[[Any], Any]) -> dict[str, list[Summary | None]]:
+def _per_class(
+    members: Sequence[RunResult], field: Callable[[StepResult], Mapping[str, float | None]]
+) -> dict[str, list[Summary | None]]:
     """class -> one Summary per step (None before the step that adds the class)."""
     first = members[0]
     classes = [c for s in first.steps for c in s.new_classes]
