@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from ..data.cases import PreparedCase
 from ..data.datasets import SegmentationDataset
 from ..data.preprocess import preprocess_case
 from ..data.registry import build_dataset
@@ -25,7 +26,7 @@ from .postprocess import postprocess
 log = logging.getLogger("contseg.evaluation")
 
 # per-case scores, each {class: value or None}; means over cases under the same keys
-_SCORES = ("dice", "dice_postprocessed", "hd95", "hd95_postprocessed")
+SCORE_KEYS = ("dice", "dice_postprocessed", "hd95", "hd95_postprocessed")
 
 
 def _average(per_case: list[dict[str, float | None]], classes: Sequence[str]) -> dict[str, float | None]:
@@ -34,6 +35,39 @@ def _average(per_case: list[dict[str, float | None]], classes: Sequence[str]) ->
         values = [c[name] for c in per_case if c.get(name) is not None]
         out[name] = round(sum(values) / len(values), 4) if values else None  # type: ignore[arg-type]
     return out
+
+
+def score_case(
+    model: ContinualSegmenter, prepared: PreparedCase, spacing: Sequence[float], patch: Sequence[int], overlap: float
+) -> dict[str, dict[str, float | None]]:
+    """One pre-processed case -> {"dice", "dice_postprocessed", "hd95", "hd95_postprocessed"}, each {class: value}.
+
+    Measured on the pre-processed grid (RAS, ``spacing``, foreground crop), so HD95 uses ``spacing`` per axis.
+    """
+    classes = model.class_names
+    target = encode_targets(prepared.label, classes, prepared.class_map)
+    masks = hard_predictions(predict_probabilities(model, prepared.image, patch, overlap=overlap)).cpu()
+    post = postprocess(masks, classes)
+    return {
+        "dice": dice_per_class(masks, target, classes),
+        "dice_postprocessed": dice_per_class(post, target, classes),
+        "hd95": hd95_per_class(masks, target, classes, spacing),
+        "hd95_postprocessed": hd95_per_class(post, target, classes, spacing),
+    }
+
+
+def summarise_cases(dataset_name: str, classes: Sequence[str], cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-case results (each with the ``score_case`` keys) -> the dataset report: per class the mean over the cases
+    where the value is defined (None when no case defines it), mean Dice over classes, and the cases."""
+    means = {key: _average([case[key] for case in cases], classes) for key in SCORE_KEYS}
+    return {
+        "dataset": dataset_name,
+        "classes": list(classes),
+        **means,
+        "mean_dice": mean_dice(means["dice"]),
+        "mean_dice_postprocessed": mean_dice(means["dice_postprocessed"]),
+        "cases": cases,
+    }
 
 
 def evaluate_dataset(
@@ -45,38 +79,17 @@ def evaluate_dataset(
 ) -> dict[str, Any]:
     """Per-case and mean Dice and HD95 (mm), before and after post-processing, for every model class.
 
-    Measured on the pre-processed grid (RAS, ``spacing``, foreground crop), so HD95 uses ``spacing`` per axis.
     A class's mean skips the cases where it is undefined (not annotated; Dice: truth and prediction empty; HD95:
     either empty) and is None when no case defines it.
     """
-    classes = model.class_names
     cases: list[dict[str, Any]] = []
-    scores: dict[str, list[dict[str, float | None]]] = {key: [] for key in _SCORES}
     for case_id in dataset.case_ids():
         t0 = time.time()
         prepared = preprocess_case(dataset.load(case_id), spacing)
-        target = encode_targets(prepared.label, classes, prepared.class_map)
-        masks = hard_predictions(predict_probabilities(model, prepared.image, patch, overlap=overlap)).cpu()
-        post = postprocess(masks, classes)
-        case = {
-            "dice": dice_per_class(masks, target, classes),
-            "dice_postprocessed": dice_per_class(post, target, classes),
-            "hd95": hd95_per_class(masks, target, classes, spacing),
-            "hd95_postprocessed": hd95_per_class(post, target, classes, spacing),
-        }
-        for key, value in case.items():
-            scores[key].append(value)
-        cases.append({"case": case_id, "grid": list(prepared.image.shape[1:]), **case, "seconds": round(time.time() - t0, 1)})
-        log.info("evaluated %s: mean Dice %s (post-processed %s)", case_id, mean_dice(case["dice"]), mean_dice(case["dice_postprocessed"]))
-    means = {key: _average(values, classes) for key, values in scores.items()}
-    return {
-        "dataset": dataset.name,
-        "classes": classes,
-        **means,
-        "mean_dice": mean_dice(means["dice"]),
-        "mean_dice_postprocessed": mean_dice(means["dice_postprocessed"]),
-        "cases": cases,
-    }
+        scores = score_case(model, prepared, spacing, patch, overlap)
+        cases.append({"case": case_id, "grid": list(prepared.image.shape[1:]), **scores, "seconds": round(time.time() - t0, 1)})
+        log.info("evaluated %s: mean Dice %s (post-processed %s)", case_id, mean_dice(scores["dice"]), mean_dice(scores["dice_postprocessed"]))
+    return summarise_cases(dataset.name, model.class_names, cases)
 
 
 def main(argv: list[str] | None = None) -> None:
