@@ -66,12 +66,12 @@ class _Step:
         return tuple(float(s) for s in pre["spacing"]), tuple(int(p) for p in pre["patch"]), float(pre.get("overlap", 0.5))
 
 
-def _load_steps(checkpoints: Sequence[Path]) -> list[_Step]:
+def _load_steps(checkpoints: Sequence[Path], device: torch.device) -> list[_Step]:
     if not checkpoints:
         raise ValueError("no step checkpoints given")
     steps = []
     for path in checkpoints:
-        model, ckpt = load_checkpoint(Path(path))
+        model, ckpt = load_checkpoint(Path(path), map_location=device)
         steps.append(_Step(Path(path), model, ckpt))
     seeds = {int(s.record["seed"]) for s in steps}
     if len(seeds) != 1:
@@ -115,12 +115,16 @@ def evaluate_sequence(
     sequence: str,
     method: str | None = None,
     hardware: str | None = None,
+    device: str | torch.device | None = None,
 ) -> dict[str, Any]:
     """Evaluate each step checkpoint (in step order) on every set; returns the run-result mapping (validated by
-    ``run_from_json``), each step with ``details`` = {"checkpoint", "lineage", "sets": {set: dataset report}}."""
+    ``run_from_json``), each step with ``details`` = {"checkpoint", "lineage", "sets": {set: dataset report}}.
+
+    The models run on ``device`` (default: the GPU when there is one, else the CPU); scores are computed on the CPU.
+    """
     if not eval_sets:
         raise ValueError("no evaluation sets given")
-    steps = _load_steps(checkpoints)
+    steps = _load_steps(checkpoints, torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu")))
     reports: list[dict[str, Any]] = [{} for _ in steps]
     pooled: list[list[dict[str, Any]]] = [[] for _ in steps]
     for dataset in eval_sets:

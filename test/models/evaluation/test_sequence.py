@@ -98,3 +98,11 @@ def test_checkpoints_that_are_not_one_sequence_are_refused(checkpoints: list[Pat
         evaluate_sequence(checkpoints, [], "toy")
     with pytest.raises(FileNotFoundError, match=r"steps not trained yet \(no final.pt\): .*kidneys/final.pt"):
         release_step_checkpoints(checkpoints[0].parents[1], ["organs", "tumour", "kidneys"])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_evaluation_on_the_gpu_scores_like_on_the_cpu(checkpoints: list[Path]) -> None:
+    cpu = evaluate_sequence(checkpoints, SETS[:1], "toy", device="cpu")
+    gpu = evaluate_sequence(checkpoints, SETS[:1], "toy", device="cuda")
+    assert [s["dice"] for s in gpu["steps"]] == [s["dice"] for s in cpu["steps"]]
+    assert [s["hd95"] for s in gpu["steps"]] == [s["hd95"] for s in cpu["steps"]]
