@@ -73,10 +73,28 @@ def _seeds(value: Any, name: str) -> list[int]:
     raise ValueError(f"dataset {name!r}: seeds must be a list of integers or {{start, count}}, got {value!r}")
 
 
+# keys each kind reads besides "kind" and "name"; anything else is a typo that would silently fall back to a default
+_KIND_KEYS: dict[str, set[str]] = {
+    "totalseg": {"cases", "version"},
+    "phantom": {"seeds", "shape", "spacing"},
+    "nifti-pairs": {"pairs", "class_map"},
+    "nifti-folders": {"image_dir", "label_dir", "image_glob", "label_glob", "class_map"},
+    "btcv": {"root", "numbers"},
+    "lits": {"root", "numbers"},
+    "msd": {"root", "labels"},
+    "concat": {"parts"},
+}
+
+
 def build_dataset(spec: Mapping[str, Any], base: Path, name: str | None = None) -> SegmentationDataset:
     """A dataset object from its config mapping (see the module docstring); unknown kinds and keys are refused."""
     kind = spec.get("kind")
     name = str(spec.get("name", name or kind))
+    if kind not in _KIND_KEYS:
+        raise ValueError(f"dataset {name!r}: unknown kind {kind!r} ({', '.join(_KIND_KEYS)})")
+    unknown = sorted(set(spec) - _KIND_KEYS[kind] - {"kind", "name"})
+    if unknown:
+        raise ValueError(f"dataset {name!r} ({kind}): unknown keys {unknown}; allowed: {sorted(_KIND_KEYS[kind])}")
     try:
         if kind == "totalseg":
             cases = [resolve_path(c, base) for c in spec["cases"]]
@@ -98,9 +116,7 @@ def build_dataset(spec: Mapping[str, Any], base: Path, name: str | None = None) 
             return adapter(name, resolve_path(spec["root"], base), None if numbers is None else [int(n) for n in numbers])
         if kind == "msd":
             return MSDDataset(name, resolve_path(spec["root"], base), spec.get("labels"))
-        if kind == "concat":
-            parts = [build_dataset(p, base, f"{name}-{i}") for i, p in enumerate(spec["parts"])]
-            return ConcatDataset(name, parts)
+        parts = [build_dataset(p, base, f"{name}-{i}") for i, p in enumerate(spec["parts"])]  # concat
+        return ConcatDataset(name, parts)
     except KeyError as err:
         raise ValueError(f"dataset {name!r} ({kind}): missing key {err}") from err
-    raise ValueError(f"dataset {name!r}: unknown kind {kind!r} (totalseg, phantom, nifti-pairs, nifti-folders, btcv, lits, msd, concat)")

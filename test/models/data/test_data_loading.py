@@ -57,6 +57,8 @@ def test_dataset_config_errors_name_the_problem(tmp_path: Path) -> None:
         build_dataset({"kind": "kits"}, tmp_path, "x")
     with pytest.raises(ValueError, match="missing key 'root'"):
         build_dataset({"kind": "btcv"}, tmp_path, "x")
+    with pytest.raises(ValueError, match=r"\(lits\): unknown keys \['number'\]; allowed: \['numbers', 'root'\]"):
+        build_dataset({"kind": "lits", "root": str(tmp_path), "number": [3]}, tmp_path, "x")
     with pytest.raises(ValueError, match="missing key 'seeds'"):
         build_dataset({"kind": "phantom", "shape": [8, 8, 8], "spacing": [1, 1, 1]}, tmp_path, "x")
     bad = tmp_path / "map.json"
