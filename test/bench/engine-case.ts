@@ -1,0 +1,215 @@
+// One benchmark case in a fresh process (so that its peak memory is its own): a DICOM series folder is read into
+// a Volume, the engine segments it with C classes on one backend, the masks are written as a DICOM SEG.
+// Usage: node --import tsx test/bench/engine-case.ts '<CaseSpec as JSON>'   -> prints one CaseResult JSON line.
+//
+// Class counts above the model's classes: class k (k >= n) is a copy of class k mod n under the name
+// "<name> #<k / n + 1>" with the same generator file, so the heads graph runs C generators and C heads and every
+// later stage handles C masks, exactly as for C distinct classes (the cost does not depend on the weights).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import * as ort from 'onnxruntime-web';
+import { planSeries } from '../../extension/src/dicom/series-geometry.ts';
+import { readPart10Image } from '../../extension/src/dicom/part10.ts';
+import { buildVolume } from '../../extension/src/dicom/volume-build.ts';
+import { FrameDecoder } from '../../extension/src/dicom/frame-decode.ts';
+import { nodeCodecWasm } from '../../extension/src/dicom/codec-wasm-node.ts';
+import { segmentCodes } from '../../extension/src/dicom/seg-codes.ts';
+import { writeSegmentation } from '../../extension/src/dicom/seg-write.ts';
+import { installDawn } from './dawn.ts';
+import { parseManifest, type Manifest, type ManifestClass } from '../../extension/src/engine/manifest.ts';
+import { segmentVolume } from '../../extension/src/engine/segment.ts';
+import {
+  chooseBackend,
+  configureRuntime,
+  ModelSessions,
+  stackGenerators,
+  type Backend,
+} from '../../extension/src/engine/session.ts';
+
+export interface CaseSpec {
+  manifest: string;
+  /** Folder of one CT series, one Part 10 file per slice. */
+  series: string;
+  classes: number;
+  backend: Backend;
+  threads: number;
+  /** Windows per backbone run. */
+  batch: number;
+  /** ORT's .wasm file, handed to ORT as bytes (for ORT's browser builds bundled for Node). */
+  ortWasm?: string;
+}
+
+export interface CaseResult {
+  backend: Backend;
+  fallback?: string;
+  classes: number;
+  dims: [number, number, number];
+  patches: number;
+  ms: {
+    read: number;
+    load: number;
+    preprocess: number;
+    backbone: number;
+    heads: number;
+    /** Sliding-window bookkeeping: patch extraction, Gaussian blending, thresholding into masks. */
+    blend: number;
+    postprocess: number;
+    seg: number;
+    /** preprocess + inference + postprocess + SEG writing (sessions already open; reading the series excluded). */
+    volume: number;
+  };
+  /** Bytes of the SEG (0 when every mask was empty and there was nothing to store). */
+  segBytes: number;
+  /** Classes with a non-empty mask. */
+  found: number;
+  /** Peak resident memory of this process (VmHWM), MiB. */
+  peakMiB: number;
+}
+
+/**
+ * C classes: the manifest's (liver first: the 1-class case is the common "liver" prompt), then copies of them (same
+ * generator file) under numbered names.
+ */
+export function benchClasses(manifest: Manifest, count: number): ManifestClass[] {
+  const ordered = [...manifest.classes].sort(
+    (a, b) => Number(b.name === 'liver') - Number(a.name === 'liver'),
+  );
+  const n = ordered.length;
+  return Array.from({ length: count }, (_, k) => {
+    const base = ordered[k % n] as ManifestClass;
+    return k < n ? base : { ...base, name: `${base.name} #${Math.floor(k / n) + 1}`, synonyms: [] };
+  });
+}
+
+function peakMiB(): number {
+  const line = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+  if (!line) throw new Error('no VmHWM in /proc/self/status');
+  return Number(line[1]) / 1024;
+}
+
+async function readSeries(folder: string) {
+  const images = readdirSync(folder)
+    .filter((f) => f.endsWith('.dcm'))
+    .map((f) => {
+      const bytes = readFileSync(path.join(folder, f));
+      return readPart10Image(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    });
+  if (images.length === 0) throw new Error(`${folder} holds no .dcm files`);
+  const plan = planSeries(images.map((i) => i.header));
+  const frames = new Map(images.map((i) => [i.header.sopInstanceUID, i]));
+  const volume = await buildVolume(
+    plan,
+    async (slice) => {
+      const image = frames.get(slice.sopInstanceUID);
+      if (!image) throw new Error(`no frame for ${slice.sopInstanceUID}`);
+      return { bytes: image.frame, transferSyntaxUID: image.header.transferSyntaxUID ?? '' };
+    },
+    new FrameDecoder(nodeCodecWasm),
+  );
+  return { plan, volume };
+}
+
+export async function runCase(spec: CaseSpec): Promise<CaseResult> {
+  const started = performance.now();
+  const { plan, volume } = await readSeries(spec.series);
+  const read = performance.now() - started;
+
+  const folder = path.dirname(spec.manifest);
+  const base = parseManifest(JSON.parse(readFileSync(spec.manifest, 'utf8')), spec.manifest);
+  const classes = benchClasses(base, spec.classes);
+  const manifest: Manifest = { ...base, classes };
+  configureRuntime({ numThreads: spec.threads });
+  // ORT's browser builds (the WebGPU bundle of test/bench/gpu) fetch their .wasm, which Node cannot from a file.
+  if (spec.ortWasm) ort.env.wasm.wasmBinary = readFileSync(spec.ortWasm);
+  if (spec.backend === 'webgpu') {
+    const dawn = await installDawn();
+    if ('unavailable' in dawn) throw new Error(`WebGPU case without an adapter: ${dawn.unavailable}`);
+  }
+  const choice = await chooseBackend(spec.backend);
+  let sessions: ModelSessions | undefined;
+  let patches = 0;
+  try {
+    const result = await segmentVolume(
+      {
+        manifest,
+        generators: (chosen) =>
+          stackGenerators(
+            chosen.map((c) => ({ name: c.name, bytes: readFileSync(path.join(folder, c.file)) })),
+          ),
+        predictorFor: async (_backend, generators) => {
+          sessions = await ModelSessions.create(
+            {
+              backbone: readFileSync(path.join(folder, manifest.network.backbone)),
+              heads: readFileSync(path.join(folder, manifest.network.heads)),
+            },
+            choice.backend,
+          );
+          const open = sessions;
+          return {
+            backend: () => open.backend,
+            fallback: () => choice.fallback,
+            predict: (input, count) => {
+              patches += count;
+              return open.run(input, count, manifest.preprocess.patch, generators);
+            },
+          };
+        },
+      },
+      volume,
+      { classes: classes.map((c) => c.name), backend: spec.backend, batch: spec.batch },
+    );
+    const segStart = performance.now();
+    const byName = new Map(classes.map((c) => [c.name, c]));
+    const categories = ((base as unknown as Record<string, unknown>).categories ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const found = result.classes.filter((c) => c.voxels > 0);
+    // A SEG of only empty masks is refused by the writer (nothing to store), as in the viewer.
+    const seg =
+      found.length === 0
+        ? undefined
+        : writeSegmentation({
+            plan,
+            segments: found.map((c) => ({
+              label: c.name,
+              ...segmentCodes({ ...byName.get(c.name) }, categories),
+              mask: c.mask,
+            })),
+            algorithm: result.model,
+          });
+    const segMs = performance.now() - segStart;
+    const t = result.timingsMs;
+    const run = (sessions as ModelSessions | undefined)?.runMs ?? { backbone: 0, heads: 0 };
+    return {
+      backend: result.backend,
+      ...(result.fallback ? { fallback: result.fallback } : {}),
+      classes: spec.classes,
+      dims: volume.dims,
+      patches,
+      ms: {
+        read,
+        load: t.load,
+        preprocess: t.preprocess,
+        backbone: run.backbone,
+        heads: run.heads,
+        blend: t.inference - run.backbone - run.heads,
+        postprocess: t.postprocess,
+        seg: segMs,
+        volume: t.preprocess + t.inference + t.postprocess + segMs,
+      },
+      segBytes: seg?.bytes.byteLength ?? 0,
+      found: found.length,
+      peakMiB: peakMiB(),
+    };
+  } finally {
+    await (sessions as ModelSessions | undefined)?.release();
+  }
+}
+
+// Run as a script (also as test/bench/gpu's bundle), never in ORT's WASM worker threads, which load this file too.
+if (isMainThread && process.argv[2]?.startsWith('{')) {
+  const spec = JSON.parse(process.argv[2] ?? '') as CaseSpec;
+  process.stdout.write(`${JSON.stringify(await runCase(spec))}\n`);
+}

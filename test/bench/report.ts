@@ -1,0 +1,171 @@
+// docs/benchmarks.md from a BenchReport.
+import { classCostRatios, patchFlops, patchMs, type BenchReport, type ModelBench } from './results.ts';
+
+/** Seconds with 3 significant digits (GPU patches take milliseconds, CPU volumes minutes). */
+const s = (ms: number) => {
+  const sec = ms / 1000;
+  return sec >= 100 ? sec.toFixed(0) : sec.toPrecision(3);
+};
+const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const table = (head: string[], rows: (string | number)[][]) =>
+  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+
+function volumeTable(model: ModelBench): string {
+  return table(
+    [
+      'volume',
+      'backend',
+      'classes',
+      'patches',
+      'volume s',
+      'per patch s',
+      'backbone',
+      'heads',
+      'window/blend',
+      'pre',
+      'post',
+      'SEG',
+      'SEG written',
+      'session load s',
+      'peak MiB',
+    ],
+    model.cases.map((c) => [
+      c.volume,
+      c.backend,
+      c.classes,
+      c.patches,
+      s(c.ms.volume),
+      s(patchMs(c)),
+      pct(c.ms.backbone, c.ms.volume),
+      pct(c.ms.heads, c.ms.volume),
+      pct(c.ms.blend, c.ms.volume),
+      pct(c.ms.preprocess, c.ms.volume),
+      pct(c.ms.postprocess, c.ms.volume),
+      pct(c.ms.seg, c.ms.volume),
+      c.segBytes ? `${c.found} segments, ${(c.segBytes / 2 ** 20).toFixed(1)} MiB` : 'no (all masks empty)',
+      s(c.ms.load),
+      c.peakMiB.toFixed(0),
+    ]),
+  );
+}
+
+function baselineTable(model: ModelBench): string {
+  const torch = model.torch;
+  if ('unavailable' in torch) return `PyTorch baseline unavailable: ${torch.unavailable}`;
+  // Ours on the same kind of device: WASM against PyTorch CPU (target 1.0x), WebGPU against CUDA (target 1.5x).
+  const gpu = torch.device !== 'cpu';
+  const backend = gpu ? 'webgpu' : 'wasm';
+  const target = gpu ? '1.5' : '1.0';
+  const same = model.cases.filter((c) => c.backend === backend);
+  const rows = torch.results.map((r) => {
+    const ours = same.filter((c) => c.classes === r.classes).map(patchMs);
+    const oursMs = ours.length ? ours.reduce((a, b) => a + b, 0) / ours.length : undefined;
+    const flops = patchFlops(torch, r.classes) as number;
+    const gflops = (ms: number) => (flops / ms / 1e6).toFixed(1);
+    return [
+      r.classes,
+      oursMs === undefined ? '-' : s(oursMs),
+      s(r.patchMs),
+      `${s(torch.backboneMs)} + ${s(r.headsMs)} (${r.headsImpl})`,
+      oursMs === undefined ? '-' : `${(oursMs / r.patchMs).toFixed(2)}x`,
+      (flops / 1e9).toFixed(2),
+      oursMs === undefined ? '-' : gflops(oursMs),
+      gflops(r.patchMs),
+    ];
+  });
+  return [
+    `PyTorch ${torch.torch} on ${torch.device}, ${torch.threads} threads; weights: ${torch.weights}.`,
+    '',
+    table(
+      [
+        'classes',
+        `ours (${backend}) s/patch`,
+        'PyTorch s/patch',
+        'PyTorch backbone + heads s',
+        `ours / PyTorch (target <= ${target})`,
+        'GFLOP/patch',
+        'ours GFLOP/s',
+        'PyTorch GFLOP/s',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+function ratioTable(model: ModelBench): string {
+  const ratios = classCostRatios(model);
+  if (ratios.length === 0) return 'No class-count pair was measured.';
+  return table(
+    ['volume', 'backend', 'classes', 'whole volume time ratio', 'per patch (backbone + heads) ratio'],
+    ratios.map((r) => [
+      r.volume,
+      r.backend,
+      `${r.to} vs ${r.from}`,
+      r.volumeRatio.toFixed(2),
+      r.patchRatio.toFixed(2),
+    ]),
+  );
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const e = report.environment;
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
+  const volumes = table(
+    ['volume', 'voxels', 'spacing mm', 'source'],
+    report.volumes.map((v) =>
+      v.missing
+        ? [v.name, '-', '-', `missing: ${v.missing}`]
+        : [v.name, (v.dims ?? []).join(' x '), (v.spacing ?? []).join(' x '), v.source ?? ''],
+    ),
+  );
+  const models = report.models.map((m) =>
+    [
+      `## ${m.id} ${m.version}`,
+      '',
+      `${m.description}. Patch ${m.patch.join('x')}.`,
+      '',
+      '### Whole volume',
+      '',
+      'Shares are of the volume time (pre-processing, sliding window with backbone and heads, post-processing, ' +
+        'SEG writing; reading the DICOM files and creating the ONNX Runtime sessions are outside it, session load ' +
+        'is listed on its own). Peak memory is the case process’s peak resident set (VmHWM).',
+      '',
+      volumeTable(m),
+      '',
+      `### Against PyTorch ${'unavailable' in m.torch ? '' : m.torch.device} (same weights, same threads, same patch)`,
+      '',
+      baselineTable(m),
+      '',
+      '### Cost per class: time(most classes) / time(1 class) (target <= 1.05)',
+      '',
+      ratioTable(m),
+    ].join('\n'),
+  );
+  return `${[
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench${e.mode === 'full' ? ' -- --full' : ''}\` (${e.mode} mode) on ${e.date.slice(0, 10)} ` +
+      `at commit ${e.commit}. Do not edit by hand; docs/benchmarks.json holds the raw numbers.`,
+    '',
+    `- Machine: ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB; load average (1/5/15 min) ${load(e.loadAverage.before)} ` +
+      `before, ${load(e.loadAverage.after)} after. A load above the core count means other processes shared ` +
+      'the CPUs: absolute times are then slower, ratios measured in the same run stay comparable.',
+    `- Node ${e.node}, onnxruntime-web ${e.onnxruntimeWeb} (WASM, SIMD, ${e.threads} threads).`,
+    `- WebGPU: ${e.webgpu}.`,
+    `- Modes: quick = phantom at 3 mm with 1 and 32 classes, PyTorch timed once; full = all volumes, 1/4/13/32 ` +
+      'classes, PyTorch median of 3.',
+    '- Class counts above a model’s classes run copies of its classes: class k >= n uses class (k mod n)’s ' +
+      'generator file under a numbered name, so C generators and C heads run and every later stage handles C ' +
+      'masks, as for C distinct classes. With 1 class the prompt is "liver".',
+    '- Per patch = backbone + heads run time / patches. FLOPs are counted by PyTorch (torch.utils.flop_counter; ' +
+      'multiply-add = 2) on the same network; efficiency = FLOPs / measured time.',
+    '- GPU: `test/bench/gpu/` runs the same cases on WebGPU (Dawn in Node) next to PyTorch CUDA; see its README.',
+    '',
+    '## Volumes',
+    '',
+    volumes,
+    '',
+    ...models,
+  ].join('\n')}\n`;
+}

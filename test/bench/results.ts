@@ -1,0 +1,101 @@
+// The shape of docs/benchmarks.json and the figures derived from raw measurements.
+import type { CaseResult } from './engine-case.ts';
+
+export type Mode = 'quick' | 'full';
+
+export interface TorchBaseline {
+  torch: string;
+  device: string;
+  threads: number;
+  weights: string;
+  patch: number[];
+  backboneMs: number;
+  backboneFlops: number;
+  results: {
+    classes: number;
+    headsMs: number;
+    headsImpl: string;
+    headsMsByImpl: Record<string, number>;
+    headsFlops: number;
+    patchMs: number;
+  }[];
+}
+
+export interface VolumeInfo {
+  name: string;
+  dims?: [number, number, number];
+  spacing?: [number, number, number];
+  source?: string;
+  missing?: string;
+}
+
+export interface Environment {
+  date: string;
+  mode: Mode;
+  commit: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  loadAverage: { before: number[]; after: number[] };
+  node: string;
+  onnxruntimeWeb: string;
+  threads: number;
+  webgpu: string;
+}
+
+export interface ModelBench {
+  id: string;
+  version: string;
+  description: string;
+  patch: number[];
+  cases: (CaseResult & { volume: string })[];
+  torch: TorchBaseline | { unavailable: string };
+}
+
+export interface BenchReport {
+  environment: Environment;
+  volumes: VolumeInfo[];
+  models: ModelBench[];
+}
+
+/** Per-patch model time (backbone + heads) of a case, ms. */
+export const patchMs = (c: CaseResult): number => (c.ms.backbone + c.ms.heads) / Math.max(c.patches, 1);
+
+/** Floating-point operations per patch for `classes` classes, from the PyTorch counter (undefined without it). */
+export function patchFlops(torch: ModelBench['torch'], classes: number): number | undefined {
+  if ('unavailable' in torch) return undefined;
+  const heads = torch.results.find((r) => r.classes === classes)?.headsFlops;
+  return heads === undefined ? undefined : torch.backboneFlops + heads;
+}
+
+/** time(C = most) / time(C = 1) per volume and backend, for whole-volume time and per-patch model time. */
+export function classCostRatios(model: ModelBench): {
+  volume: string;
+  backend: string;
+  from: number;
+  to: number;
+  volumeRatio: number;
+  patchRatio: number;
+}[] {
+  const out = [];
+  const keys = new Set(model.cases.map((c) => `${c.volume}\u0000${c.backend}`));
+  for (const key of keys) {
+    const [volume, backend] = key.split('\u0000') as [string, string];
+    const cases = model.cases.filter((c) => c.volume === volume && c.backend === backend);
+    const one = cases.find((c) => c.classes === 1);
+    const most = cases.reduce<CaseResult | undefined>(
+      (m, c) => (!m || c.classes > m.classes ? c : m),
+      undefined,
+    );
+    if (!one || !most || most.classes === 1) continue;
+    out.push({
+      volume,
+      backend,
+      from: 1,
+      to: most.classes,
+      volumeRatio: most.ms.volume / one.ms.volume,
+      patchRatio: patchMs(most) / patchMs(one),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+// `npm run bench` (quick) / `npm run bench -- --full`: benchmarks every registry model on the benchmark volumes and
+// writes docs/benchmarks.json and docs/benchmarks.md. Each engine case runs in its own process (engine-case.ts)
+// so that its peak memory is its own; the PyTorch baseline (torch_baseline.py) runs in the same session with the
+// same threads. Options: --full, --out <dir> (default docs), --threads <n> (default: all cores); --gpu (used by
+// test/bench/gpu/run.sh): WebGPU cases only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA,
+// written as benchmarks-gpu.{json,md}. CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CaseResult, CaseSpec } from './engine-case.ts';
+import { renderMarkdown } from './report.ts';
+import type { BenchReport, Mode, ModelBench, TorchBaseline, VolumeInfo } from './results.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const PYTHON = process.env.CONTSEG_BENCH_PYTHON ?? path.join(ROOT, 'models/.venv/bin/python');
+const ORT_WEBGPU_WASM = path.join(ROOT, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm');
+const HERE = path.join(ROOT, 'test/bench');
+
+/** What each mode runs: the quick one fits a few minutes on a 2-core machine. */
+const PLAN: Record<Mode, { volumes: string[]; classes: number[]; torchReps: number }> = {
+  quick: { volumes: ['phantom-3mm'], classes: [1, 32], torchReps: 1 },
+  full: {
+    volumes: ['phantom-3mm', 'phantom-1.5mm', 'ct-512x512x300'],
+    classes: [1, 4, 13, 32],
+    torchReps: 3,
+  },
+};
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** The benchmark series, built once per version of make_volumes.py into .cache/bench/. */
+function benchVolumes(): { folder: string; volumes: VolumeInfo[] } {
+  const script = path.join(HERE, 'make_volumes.py');
+  const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
+  const folder = path.join(ROOT, '.cache', 'bench', `volumes-${hash}`);
+  if (!existsSync(path.join(folder, 'volumes.json'))) {
+    log('writing the benchmark series (phantom 3 mm and 1.5 mm, CT 512x512x300)...');
+    const partial = `${folder}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    execFileSync(PYTHON, [script, partial], { stdio: ['ignore', 'ignore', 'inherit'] });
+    renameSync(partial, folder);
+  }
+  return {
+    folder,
+    volumes: JSON.parse(readFileSync(path.join(folder, 'volumes.json'), 'utf8')) as VolumeInfo[],
+  };
+}
+
+/** Runs one case in a fresh Node process; WebGPU cases need ORT's WebGPU build, which the bundle supplies. */
+function runCase(spec: CaseSpec, webgpuBundle: string | undefined): CaseResult {
+  if (spec.backend === 'webgpu' && !webgpuBundle) {
+    throw new Error("WebGPU cases need ORT's WebGPU build: run them through test/bench/gpu/run.sh");
+  }
+  // ORT's WebGPU build runs in Node single-threaded (its thread pool would fetch a script file); the GPU computes.
+  const args =
+    spec.backend === 'webgpu'
+      ? [webgpuBundle as string, JSON.stringify({ ...spec, threads: 1, ortWasm: ORT_WEBGPU_WASM })]
+      : ['--import', 'tsx', path.join(HERE, 'engine-case.ts'), JSON.stringify(spec)];
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (run.status !== 0) {
+    throw new Error(`case ${JSON.stringify(spec)} failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
+  }
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as CaseResult;
+}
+
+/** Whether Dawn (npm `webgpu`) finds an adapter here, asked in a child process (Dawn may print to stderr). */
+function probeWebGpu(): { adapter: string } | { unavailable: string } {
+  const code =
+    "const { installDawn } = await import('./test/bench/dawn.ts');" +
+    'process.stdout.write(JSON.stringify(await installDawn()));';
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) return { unavailable: `WebGPU probe failed: ${run.stderr.trim().split('\n')[0]}` };
+  const result = JSON.parse(run.stdout) as { adapter: string } | { unavailable: string };
+  const why = run.stderr.trim().split('\n')[0];
+  return 'unavailable' in result && why ? { unavailable: `${result.unavailable}; Dawn: ${why}` } : result;
+}
+
+function torchBaseline(
+  manifest: string,
+  classes: number[],
+  threads: number,
+  reps: number,
+  device: 'cpu' | 'cuda',
+): ModelBench['torch'] {
+  const checkpoints = readdirSync(path.join(ROOT, 'models/.work'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => path.join(ROOT, 'models/.work', d.name, 'final.pt'))
+    .filter(existsSync);
+  const args = [path.join(HERE, 'torch_baseline.py'), manifest, '--classes', classes.join(',')];
+  args.push('--threads', String(threads), '--reps', String(reps), '--device', device);
+  for (const c of checkpoints) args.push('--checkpoint', c);
+  const run = spawnSync(PYTHON, args, {
+    cwd: path.join(ROOT, 'models'),
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: {
+      ...process.env,
+      PYTHONPATH: [path.join(ROOT, 'models'), process.env.PYTHONPATH].filter(Boolean).join(':'),
+    },
+  });
+  if (run.status !== 0) return { unavailable: `torch_baseline.py failed: ${run.stderr.slice(-500)}` };
+  return JSON.parse(run.stdout) as TorchBaseline;
+}
+
+function gitCommit(): string {
+  const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  return run.status === 0 ? run.stdout.trim() : 'unknown';
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      out: { type: 'string', default: path.join(ROOT, 'docs') },
+      threads: { type: 'string', default: String(os.availableParallelism()) },
+      gpu: { type: 'boolean', default: false },
+      'webgpu-bundle': { type: 'string' },
+    },
+  });
+  const mode: Mode = values.full ? 'full' : 'quick';
+  const threads = Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer`);
+  const plan = PLAN[mode];
+  const loadBefore = os.loadavg();
+  const { folder, volumes } = benchVolumes();
+  const webgpu = probeWebGpu();
+  if (values.gpu && !('adapter' in webgpu))
+    throw new Error(`--gpu: no WebGPU adapter: ${webgpu.unavailable}`);
+  const backends: CaseSpec['backend'][] = values.gpu
+    ? ['webgpu']
+    : 'adapter' in webgpu && values['webgpu-bundle']
+      ? ['wasm', 'webgpu']
+      : ['wasm'];
+  log(
+    `mode ${mode}, ${threads} threads, WebGPU: ${'adapter' in webgpu ? webgpu.adapter : webgpu.unavailable}`,
+  );
+
+  const index = JSON.parse(readFileSync(path.join(ROOT, 'models/registry/index.json'), 'utf8')) as {
+    models: { id: string; version: string; path: string; description: string }[];
+  };
+  const models: ModelBench[] = [];
+  for (const entry of index.models) {
+    const manifest = path.join(ROOT, 'models/registry', entry.path);
+    const patch = (JSON.parse(readFileSync(manifest, 'utf8')) as { preprocess: { patch: number[] } })
+      .preprocess.patch;
+    const cases: ModelBench['cases'] = [];
+    for (const volume of plan.volumes) {
+      if (!volumes.some((v) => v.name === volume && !v.missing)) continue;
+      for (const backend of backends) {
+        for (const classes of plan.classes) {
+          log(`${entry.id} ${volume} ${backend} ${classes} classes...`);
+          const spec: CaseSpec = {
+            manifest,
+            series: path.join(folder, volume),
+            classes,
+            backend,
+            threads,
+            batch: 1,
+          };
+          const result = runCase(spec, values['webgpu-bundle']);
+          log(
+            `  ${(result.ms.volume / 1000).toFixed(1)} s, ${result.patches} patches, peak ${result.peakMiB.toFixed(0)} MiB`,
+          );
+          cases.push({ volume, ...result });
+        }
+      }
+    }
+    const device = values.gpu ? 'cuda' : 'cpu';
+    log(`${entry.id}: PyTorch ${device} baseline...`);
+    const torch = torchBaseline(manifest, plan.classes, threads, plan.torchReps, device);
+    models.push({
+      id: entry.id,
+      version: entry.version,
+      description: entry.description,
+      patch,
+      cases,
+      torch,
+    });
+  }
+
+  const ortVersion = (
+    JSON.parse(readFileSync(path.join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+  const report: BenchReport = {
+    environment: {
+      date: new Date().toISOString(),
+      mode,
+      commit: gitCommit(),
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      loadAverage: { before: loadBefore, after: os.loadavg() },
+      node: process.version,
+      onnxruntimeWeb: ortVersion,
+      threads,
+      webgpu: 'adapter' in webgpu ? webgpu.adapter : `unavailable: ${webgpu.unavailable}`,
+    },
+    volumes,
+    models,
+  };
+  const name = values.gpu ? 'benchmarks-gpu' : 'benchmarks';
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(path.join(values.out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(values.out, `${name}.md`), renderMarkdown(report));
+  log(`wrote ${path.join(values.out, name)}.md and .json`);
+}
+
+await main();

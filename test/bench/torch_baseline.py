@@ -1,0 +1,142 @@
+"""PyTorch baseline of a registry model for `npm run bench`: time per patch of backbone and class heads, and FLOPs.
+
+Usage: python torch_baseline.py MANIFEST_JSON --classes 1,4,13,32 [--threads N] [--reps N] [--device cpu|cuda]
+       [--checkpoint PATH ...]
+
+The weights are those of the first --checkpoint whose folded class generators equal the registry's class files
+byte for byte (so the same network the ONNX files were exported from). Without such a checkpoint, the same
+architecture (manifest featureSize) is timed with random weights and the output says so: the time of a dense
+network does not depend on its weight values. Class counts above the model's classes reuse its generators in turn
+(class k runs generator k mod n), exactly as the engine benchmark does. Heads run as PyTorch's FoldedHeads
+(the network's Einsum form) and as the exported FusedHeads (grouped MatMuls); the faster is the baseline.
+Prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from contseg.export.heads import FusedHeads, read_class_file
+from contseg.network import ContinualSegmenter, FoldedGenerator, FoldedHeads, load_checkpoint, stack_folded
+
+
+def matching_checkpoint(candidates: list[Path], registry: Path, manifest: dict) -> tuple[ContinualSegmenter, Path] | None:
+    """The first checkpoint whose folded generators equal every class file of the registry folder, or None."""
+    for path in candidates:
+        if not path.is_file():
+            continue
+        model, _ = load_checkpoint(path)
+        names = set(model.class_names)
+        if any(c["name"] not in names for c in manifest["classes"]):
+            continue
+        if all(
+            all(torch.equal(a, b) for a, b in zip(model.fold(c["name"]), read_class_file(registry / c["file"])))
+            for c in manifest["classes"]
+        ):
+            return model, path
+    return None
+
+
+def timed(fn: Callable[[], object], reps: int, sync: Callable[[], None]) -> float:
+    """Median wall time of ``fn`` in ms over ``reps`` runs after one warm-up run."""
+    fn()
+    sync()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def flops(fn: Callable[[], object]) -> int:
+    """Floating-point operations of one call (multiply-add = 2), as torch's FlopCounterMode counts them."""
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("--classes", default="1,4,13,32")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--checkpoint", type=Path, action="append", default=[])
+    args = parser.parse_args()
+    counts = [int(c) for c in args.classes.split(",")]
+    if any(c < 1 for c in counts):
+        sys.exit(f"--classes must be positive integers, got {args.classes}")
+    torch.set_num_threads(args.threads)
+    manifest = json.loads(args.manifest.read_text())
+    registry = args.manifest.parent
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+    found = matching_checkpoint(args.checkpoint, registry, manifest)
+    if found:
+        model, source = found[0], f"checkpoint {found[1]} (class generators equal the registry's class files)"
+    else:
+        torch.manual_seed(0)
+        model = ContinualSegmenter(feature_size=int(manifest["network"]["featureSize"]))
+        source = "random weights, same architecture (no checkpoint matching the registry's class files was given)"
+    model = model.to(device).eval()
+    generators: list[FoldedGenerator] = [read_class_file(registry / c["file"]) for c in manifest["classes"]]
+
+    patch = manifest["preprocess"]["patch"]
+    torch.manual_seed(1)
+    image = torch.rand(1, 1, *patch, device=device)
+    out: dict[str, object] = {
+        "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "threads": args.threads,
+        "weights": source,
+        "patch": patch,
+        "results": [],
+    }
+    with torch.inference_mode():
+        backbone = lambda: model.backbone_forward(image)  # noqa: E731
+        out["backboneMs"] = timed(backbone, args.reps, sync)
+        out["backboneFlops"] = flops(backbone)
+        feature, head_input = backbone()
+        for count in counts:
+            stacked = stack_folded([generators[k % len(generators)] for k in range(count)])
+            weights = [t.to(device) for t in stacked]
+            heads = {
+                "FoldedHeads (Einsum)": lambda: FoldedHeads()(feature, head_input, *weights),
+                "FusedHeads (grouped MatMul)": lambda: FusedHeads()(feature, head_input, *weights),
+            }
+            times = {name: timed(fn, args.reps, sync) for name, fn in heads.items()}
+            best = min(times, key=times.__getitem__)
+            head_flops = flops(heads["FusedHeads (grouped MatMul)"])
+            results = out["results"]
+            assert isinstance(results, list)
+            results.append(
+                {
+                    "classes": count,
+                    "headsMs": times[best],
+                    "headsImpl": best,
+                    "headsMsByImpl": times,
+                    "headsFlops": head_flops,
+                    "patchMs": float(out["backboneMs"]) + times[best],  # type: ignore[arg-type]
+                }
+            )
+            del weights
+    np.set_printoptions(precision=3)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
