@@ -88,6 +88,12 @@ export async function chooseBackend(
 
 /** The backbone and heads sessions on one backend. */
 export class ModelSessions {
+  /**
+   * Wall time spent in each graph's run() since the sessions were created, in ms (for benchmarks). On WebGPU a
+   * run may resolve before its GPU work finishes, so backbone time can show up under the heads.
+   */
+  readonly runMs = { backbone: 0, heads: 0 };
+
   private constructor(
     readonly backend: Backend,
     private readonly backbone: ort.InferenceSession,
@@ -124,7 +130,10 @@ export class ModelSessions {
     generators: GeneratorTensors,
   ): Promise<Float32Array> {
     const image = new ort.Tensor('float32', patches, [count, 1, ...patch]);
+    const started = performance.now();
     const backboneOut = await this.backbone.run({ image });
+    const backboneDone = performance.now();
+    this.runMs.backbone += backboneDone - started;
     try {
       const { feature, head_input: headInput } = backboneOut;
       if (!feature || !headInput) {
@@ -138,6 +147,7 @@ export class ModelSessions {
         throw new EngineError('model-output', `logits are [${logits.dims}], expected [${expected}]`);
       }
       const data = (await logits.getData(true)) as Float32Array;
+      this.runMs.heads += performance.now() - backboneDone;
       for (const t of Object.values(headsOut)) t.dispose();
       return data;
     } finally {
