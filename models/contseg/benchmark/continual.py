@@ -1,0 +1,127 @@
+"""The continual-learning benchmark, one command from a seed (issue 8):
+
+    npm run bench:continual     (reduced tier, this CPU:
+                                 models/.venv/bin/python -m contseg.benchmark.continual --config configs/continual/reduced.yaml)
+    models/.venv/bin/python -m contseg.benchmark.continual --config models/configs/continual/full.yaml --jobs 6   (GPU)
+
+Trains every method of the config on every sequence for every seed (identical steps shared, finished steps reused,
+an interrupted step resumed), evaluates each step on the held-out sets, writes one run result per sequence, method
+and seed to <out_dir>/runs/, measures the compute per step, and writes the results document (docs/continual-results
+.md/.json/.svg by default). ``--jobs N`` trains N (seed, sequence) pairs in parallel processes (a GPU has room for
+several small models). ``--report-only`` skips training and reports the run results present; ``--merge FILE`` adds
+another machine's results JSON (e.g. the GPU tier's) to the document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..evaluation.sequence import write_run
+from ..training.runtime import ensure_fast_allocator
+from ..training.step import setup_logging
+from .compute import measure_compute
+from .config import BenchmarkConfig, load_benchmark_config
+from .methods import method
+from .results import merge_results, write_results
+from .runner import DatasetCache, run_method
+
+log = logging.getLogger("contseg.benchmark")
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_RESULTS = REPO_ROOT / "docs" / "continual-results"
+
+
+def run_file(config: BenchmarkConfig, sequence: str, method_name: str, seed: int) -> Path:
+    """Where the run result of one sequence, method and seed is written."""
+    return config.out_dir / "runs" / f"{sequence}--{method_name}--seed-{seed}.json"
+
+
+def train_and_evaluate(config: BenchmarkConfig, seed: int, sequences: list[str]) -> None:
+    """Every method on the named sequences for one seed; each run result is written as soon as it is complete."""
+    cache = DatasetCache()  # one process per seed: its phantoms are generated once for all methods
+    for sequence in (s for s in config.sequences if s.name in sequences):
+        for name in config.methods:
+            t0 = time.time()
+            run = run_method(sequence, method(name), seed, config.out_dir / f"seed-{seed}" / sequence.name, cache)
+            write_run(run, run_file(config, sequence.name, name, seed))
+            log.info("run %s %s seed %d done in %.1f min", sequence.name, name, seed, (time.time() - t0) / 60)
+
+
+def _in_parallel(config_path: Path, work: list[tuple[int, str]], jobs: int) -> None:
+    """One worker process per (seed, sequence), at most ``jobs`` at a time; a failed worker fails the benchmark."""
+    pending, running, failed = list(work), [], []
+    while pending or running:
+        while pending and len(running) < jobs:
+            seed, sequence = pending.pop(0)
+            cmd = [sys.executable, "-m", "contseg.benchmark.continual", "--config", str(config_path), "--seeds", str(seed),
+                   "--sequences", sequence, "--train-only"]
+            running.append(subprocess.Popen(cmd))
+        time.sleep(1)
+        for proc in [p for p in running if p.poll() is not None]:
+            running.remove(proc)
+            if proc.returncode != 0:
+                failed.append(f"{proc.args[-4:-1]} exit code {proc.returncode}")
+    if failed:
+        raise RuntimeError(f"benchmark workers failed: {failed}")
+
+
+def present_runs(config: BenchmarkConfig, seeds: list[int]) -> list[dict[str, Any]]:
+    """The run results written so far for ``seeds`` (a missing one is logged: a partial tier is reported as such)."""
+    runs = []
+    for seed in seeds:
+        for sequence in config.sequences:
+            for name in config.methods:
+                path = run_file(config, sequence.name, name, seed)
+                if path.is_file():
+                    runs.append(json.loads(path.read_text()))
+                else:
+                    log.warning("no run result %s", path)
+    return runs
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI (see the module docstring)."""
+    ensure_fast_allocator()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, required=True, help="benchmark tier, e.g. models/configs/continual/reduced.yaml")
+    parser.add_argument("--seeds", type=int, nargs="+", help="subset of the config's seeds")
+    parser.add_argument("--sequences", nargs="+", help="subset of the config's sequences (by name)")
+    parser.add_argument("--jobs", type=int, default=1, help="(seed, sequence) pairs trained in parallel processes")
+    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results path without suffix (.md/.json/.svg)")
+    parser.add_argument("--train-only", action="store_true", help="train and evaluate; no compute measurement, no document")
+    parser.add_argument("--report-only", action="store_true", help="no training: report the run results present")
+    parser.add_argument("--merge", type=Path, nargs="*", default=[], help="other results JSON files to include")
+    args = parser.parse_args(argv)
+    config = load_benchmark_config(args.config)
+    seeds = args.seeds or list(config.seeds)
+    sequences = args.sequences or [s.name for s in config.sequences]
+    unknown = sorted(set(seeds) - set(config.seeds)) + sorted(set(sequences) - {s.name for s in config.sequences})
+    if unknown:
+        parser.error(f"{unknown} are not seeds or sequences of {args.config}")
+    setup_logging(config.out_dir / "benchmark.log")
+    t0 = time.time()
+    if not args.report_only:
+        if args.jobs > 1:
+            _in_parallel(args.config.resolve(), [(s, q) for s in seeds for q in sequences], args.jobs)
+        else:
+            for seed in seeds:
+                train_and_evaluate(config, seed, sequences)
+        log.info("benchmark %s trained and evaluated in %.1f min", config.name, (time.time() - t0) / 60)
+    if args.train_only:
+        return
+    compute = measure_compute(config.compute)
+    (config.out_dir / "compute.json").write_text(json.dumps(compute, indent=2))
+    others = [json.loads(p.read_text()) for p in args.merge]
+    write_results(merge_results(args.results.with_suffix(".json"), config.name, present_runs(config, seeds), compute, others), args.results)
+    log.info("benchmark %s finished in %.1f min: %s", config.name, (time.time() - t0) / 60, args.results.with_suffix(".md"))
+
+
+if __name__ == "__main__":
+    main()
