@@ -235,11 +235,15 @@ def load_release_config(path: Path) -> ReleaseConfig:
     if not data.get("steps"):
         raise ValueError(f"{path}: no steps")
     base = path.parent
+    out_dir = (base / data["out_dir"]).resolve()
     steps: tuple[StepConfig, ...] = ()
     for entry in data["steps"]:
+        if steps and "previous" not in entry and entry.get("strategy") != "joint":
+            # a later step continues from the step before it (train_release passes the same path)
+            entry = {**entry, "previous": str(out_dir / steps[-1].name / "final.pt")}
         steps += (step_from_mapping(entry, base, data.get("defaults"), earlier=steps),)
     names = [s.name for s in steps]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: step names repeat: {names}")
     evaluation = tuple(EvaluationSet(str(e["name"]), e["dataset"]) for e in data.get("evaluation") or [])
-    return ReleaseConfig(name=str(data.get("name", path.stem)), out_dir=(base / data["out_dir"]).resolve(), steps=steps, evaluation=evaluation)
+    return ReleaseConfig(name=str(data.get("name", path.stem)), out_dir=out_dir, steps=steps, evaluation=evaluation)

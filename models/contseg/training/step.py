@@ -129,9 +129,19 @@ def prepare_cases(
         if previous is not None and step.strategy in PSEUDO_LABEL_STRATEGIES:
             old = pseudo_labels(previous, prepared.image, step.preprocess.patch, step.preprocess.overlap)
         target = compose_step_target(old_classes, old, step.trained_classes, truth)
-        cases.append(TrainingCase(f"{source.name}/{case_id}", _plain(prepared.image), target, foreground_of(target)))
+        cases.append(TrainingCase(f"{source.name}/{case_id}", _plain(prepared.image), target, crop_centres(target, len(old_classes))))
         log.info("prepared %s %s in %.1fs", case_id, tuple(prepared.image.shape[1:]), time.time() - t0)
     return cases
+
+
+def crop_centres(target: torch.Tensor, n_old: int) -> torch.Tensor:
+    """Where positive patches are centred: target int8 [C, D, H, W] (old classes first) -> uint8 [1, D, H, W].
+
+    On this step's new classes where the case has any (a small new class such as a tumour would otherwise be drawn
+    around the old classes' large pseudo-labelled organs and barely ever seen); on all classes otherwise.
+    """
+    new = target[n_old:]
+    return foreground_of(new if n_old > 0 and bool((new > 0).any()) else target)
 
 
 def trainable_parameters(model: ContinualSegmenter, step: StepConfig) -> list[torch.nn.Parameter]:

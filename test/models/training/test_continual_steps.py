@@ -90,3 +90,4 @@ def test_old_classes_are_supervised_by_the_previous_models_predictions(steps: di
     assert torch.equal(case.target[1][~tumour], expected_old[1][~tumour])  # old classes: pseudo labels ...
     assert torch.equal(case.target[0][~tumour], expected_old[0][~tumour])
     assert bool((case.target[0][tumour] == 1).all()) and bool((case.target[1][tumour] == 0).all())  # ... GT wins
+    assert torch.equal(case.foreground[0].bool(), tumour), "positive patches are centred on the new class (tumour)"

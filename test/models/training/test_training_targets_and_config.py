@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from contseg.training import compose_step_target, load_release_config
 from contseg.training.config import step_from_mapping
@@ -54,3 +55,13 @@ def test_release_fast_config_has_the_two_documented_steps() -> None:
     assert [s.name for s in release.steps] == ["organs", "liver-tumour"]
     assert len(release.steps[0].new_classes) == 12 and release.steps[1].new_classes == ("liver tumour",)
     assert release.steps[0].model.feature_size == 12 and release.steps[0].preprocess.spacing == (3.0, 3.0, 3.0)
+
+
+def test_a_release_step_continues_from_the_step_before_it_so_head_only_and_distillation_steps_load(tmp_path: Path) -> None:
+    release_yaml = tmp_path / "release.yaml"
+    first, second = _step(name="organs"), _step(name="tumour", new_classes=["liver tumour"], mode="head-only", strategy="lwf")
+    release_yaml.write_text(yaml.safe_dump({"name": "r", "out_dir": "out", "steps": [first, second]}))
+    release = load_release_config(release_yaml)
+    assert release.steps[0].previous is None
+    assert release.steps[1].previous == tmp_path / "out" / "organs" / "final.pt"
+    assert release.steps[1].mode == "head-only" and release.steps[1].strategy == "lwf"
