@@ -88,7 +88,13 @@ export async function showClasses(
       layer.forEach((c, i) => {
         for (let p = 0; p < grid.sliceSize; p++) if (c.mask[offset + p]) data[p] = i + 1;
       });
-      image.voxelManager.setScalarData(data);
+      // Into the slice's own array: replacing it (voxelManager.setScalarData) would leave OHIF's brush painting
+      // into the old array, unseen and never stored.
+      const scalars = image.voxelManager.getScalarData();
+      if (scalars.length !== grid.sliceSize) {
+        throw new Error(`labelmap slice ${k} has ${scalars.length} pixels, the series ${grid.sliceSize}`);
+      }
+      scalars.set(data);
     }
     await deps.segmentationService.addSegmentationRepresentation(viewportId, { segmentationId });
     layer.forEach((c, i) => {

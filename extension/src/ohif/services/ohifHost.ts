@@ -77,6 +77,11 @@ export interface OhifDataSource {
   getConfig(): { wadoRoot?: string } | undefined;
 }
 
+/** A labelmap slice's pixel array (a typed array). */
+export interface LabelmapScalars extends ArrayLike<number> {
+  set(values: ArrayLike<number>, offset?: number): void;
+}
+
 /** The parts of cornerstone core/tools (the host's copies) used to fill and read labelmap slices. */
 export interface CornerstoneLibraries {
   cornerstone: {
@@ -84,7 +89,8 @@ export interface CornerstoneLibraries {
       getImage(imageId: string):
         | {
             referencedImageId?: string;
-            voxelManager: { getScalarData(): ArrayLike<number>; setScalarData(data: Uint8Array): void };
+            /** The image's own pixel array (written in place: OHIF's brush edits the same array). */
+            voxelManager: { getScalarData(): LabelmapScalars };
           }
         | undefined;
     };
