@@ -11,7 +11,9 @@ export type EngineErrorCode =
   | 'manifest-invalid'
   | 'fetch-failed'
   | 'integrity'
-  | 'model-output';
+  | 'model-output'
+  /** The WebGPU device was lost and ONNX Runtime cannot run again in this context: retry in a new worker. */
+  | 'device-lost';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

@@ -75,11 +75,61 @@ export async function webGpuAvailable(): Promise<boolean> {
   }
 }
 
+interface GpuDeviceLike {
+  lost: Promise<{ reason?: string; message?: string }>;
+}
+
+/**
+ * Why ONNX Runtime's WebGPU device was lost, once it has been. ORT creates its device once per JavaScript context
+ * and cannot replace it, so after a loss every later run in this context uses WASM.
+ */
+let deviceLost: string | undefined;
+/** Rejects when ORT's WebGPU device is lost: runs race it, since a run on a lost device may never settle. */
+let onDeviceLost: Promise<never> | undefined;
+
+/** Watches ORT's WebGPU device (created with the first WebGPU session) and records its loss. */
+async function watchDevice(): Promise<void> {
+  if (onDeviceLost) return;
+  // ORT 1.30 gives the device itself here once a session exists, not the documented Promise; await takes both.
+  const device = (await ort.env.webgpu.device) as unknown as GpuDeviceLike;
+  onDeviceLost = device.lost.then((info) => {
+    deviceLost = `the WebGPU device was lost (${info.reason ?? 'unknown'}: ${info.message || 'no message'})`;
+    throw new Error(deviceLost);
+  });
+  onDeviceLost.catch(() => undefined); // observed by the runs that race it
+}
+
+/** The WebGPU run that was in flight when the device was lost, settled or not (ORT runs one at a time). */
+let abandonedRun: Promise<unknown> | undefined;
+/** How long a new session waits for that run to settle before declaring ONNX Runtime blocked. */
+const ABANDONED_RUN_GRACE_MS = 3000;
+
+/**
+ * Waits (briefly) for the run abandoned at a device loss: while it is pending, ORT refuses every other run in this
+ * context ("Session already started"), so only a fresh context (a new worker) can finish the job.
+ */
+async function awaitAbandonedRun(): Promise<void> {
+  if (!abandonedRun) return;
+  const settled = await Promise.race([
+    abandonedRun.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ABANDONED_RUN_GRACE_MS)),
+  ]);
+  if (!settled) {
+    throw new EngineError(
+      'device-lost',
+      `${deviceLost ?? 'the WebGPU device was lost'}; ONNX Runtime is still blocked in the run the device lost, ` +
+        'so this context cannot continue on WASM (a new worker can)',
+    );
+  }
+  abandonedRun = undefined;
+}
+
 /** The backend to use, and why it differs from the request when it does. */
 export async function chooseBackend(
   request: BackendRequest,
 ): Promise<{ backend: Backend; fallback?: string }> {
   if (request === 'wasm') return { backend: 'wasm' };
+  if (deviceLost) return { backend: 'wasm', fallback: `${deviceLost}; running on WASM` };
   if (await webGpuAvailable()) return { backend: 'webgpu' };
   return request === 'webgpu'
     ? { backend: 'wasm', fallback: 'WebGPU was requested but no WebGPU adapter is available here' }
@@ -104,6 +154,7 @@ export class ModelSessions {
     model: { backbone: Uint8Array; heads: Uint8Array },
     backend: Backend,
   ): Promise<ModelSessions> {
+    await awaitAbandonedRun();
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
@@ -115,6 +166,7 @@ export class ModelSessions {
     });
     try {
       const heads = await ort.InferenceSession.create(model.heads, options);
+      if (backend === 'webgpu') await watchDevice();
       return new ModelSessions(backend, backbone, heads);
     } catch (error) {
       await backbone.release();
@@ -122,8 +174,33 @@ export class ModelSessions {
     }
   }
 
-  /** patches [count,1,Px,Py,Pz] -> logits [count,C,Px,Py,Pz] (z fastest), on the CPU. */
+  /** Throws when these sessions' WebGPU device has been lost (its outputs can no longer be trusted). */
+  private checkDevice(): void {
+    if (this.backend === 'webgpu' && deviceLost) throw new Error(deviceLost);
+  }
+
+  /**
+   * patches [count,1,Px,Py,Pz] -> logits [count,C,Px,Py,Pz] (z fastest), on the CPU. On WebGPU, rejects as soon as
+   * the device is lost.
+   */
   async run(
+    patches: Float32Array,
+    count: number,
+    patch: Vec3,
+    generators: GeneratorTensors,
+  ): Promise<Float32Array> {
+    if (this.backend !== 'webgpu' || !onDeviceLost) return this.runOnce(patches, count, patch, generators);
+    this.checkDevice();
+    const running = this.runOnce(patches, count, patch, generators);
+    try {
+      return await Promise.race([running, onDeviceLost]);
+    } catch (error) {
+      if (deviceLost) abandonedRun = running.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async runOnce(
     patches: Float32Array,
     count: number,
     patch: Vec3,
@@ -149,6 +226,8 @@ export class ModelSessions {
       const data = (await logits.getData(true)) as Float32Array;
       this.runMs.heads += performance.now() - backboneDone;
       for (const t of Object.values(headsOut)) t.dispose();
+      // A device lost during the run may have produced these numbers from destroyed buffers.
+      this.checkDevice();
       return data;
     } finally {
       for (const t of Object.values(backboneOut)) t.dispose();
@@ -156,6 +235,9 @@ export class ModelSessions {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.backbone.release(), this.heads.release()]);
+    const released = Promise.all([this.backbone.release(), this.heads.release()]);
+    // A lost device has already freed its buffers, and ORT's release on it may fail or never settle.
+    if (this.backend === 'webgpu' && deviceLost) void released.catch(() => undefined);
+    else await released;
   }
 }

@@ -20,9 +20,26 @@ type Pending = {
 export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private port: MessagePortLike;
+  private lastLoad: WithoutId<Extract<EngineRequest, { type: 'load' }>> | undefined;
 
-  constructor(private readonly port: MessagePortLike) {
-    port.addEventListener('message', (event: MessageEvent) => this.receive(event.data as EngineReply));
+  /**
+   * `restart` (optional) makes a fresh worker: when the worker's WebGPU device is lost in a way that blocks its
+   * ONNX Runtime (EngineError 'device-lost'), the client terminates it, loads the model again in a new one (from
+   * the cache) and finishes the segmentation there on WASM.
+   */
+  constructor(
+    port: MessagePortLike,
+    private readonly restart?: () => MessagePortLike,
+  ) {
+    this.port = port;
+    this.listen(port);
+  }
+
+  private listen(port: MessagePortLike) {
+    port.addEventListener('message', (event: MessageEvent) => {
+      if (port === this.port) this.receive(event.data as EngineReply);
+    });
     port.start?.();
   }
 
@@ -36,7 +53,9 @@ export class EngineClient {
     } = {},
   ): Promise<Manifest> {
     const { onProgress, ...settings } = options;
-    const reply = await this.send({ type: 'load', manifestUrl, ...settings }, onProgress);
+    const request = { type: 'load' as const, manifestUrl, ...settings };
+    const reply = await this.send(request, onProgress);
+    this.lastLoad = request;
     if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`);
     return reply.manifest;
   }
@@ -48,20 +67,43 @@ export class EngineClient {
   async segment(volume: Volume, options: SegmentOptions): Promise<SegmentResult> {
     const { signal, onProgress, ...remote } = options;
     signal?.throwIfAborted();
-    const id = this.nextId;
+    let target = this.nextId;
     const cancel = () =>
-      this.port.postMessage({ id: this.nextId++, type: 'cancel', target: id } satisfies EngineRequest);
+      this.port.postMessage({ id: this.nextId++, type: 'cancel', target } satisfies EngineRequest);
     signal?.addEventListener('abort', cancel, { once: true });
-    try {
-      const reply = await this.send({ type: 'segment', volume, options: remote }, onProgress, id);
+    const run = async (opts: typeof remote) => {
+      target = this.nextId++;
+      const reply = await this.send({ type: 'segment', volume, options: opts }, onProgress, target);
       if (reply.type !== 'result') throw new Error(`unexpected reply ${reply.type}`);
       return reply.result;
+    };
+    try {
+      try {
+        return await run(remote);
+      } catch (error) {
+        if (!(error instanceof EngineError && error.code === 'device-lost' && this.restart && this.lastLoad))
+          throw error;
+        this.replaceWorker(this.restart());
+        await this.send(this.lastLoad);
+        signal?.throwIfAborted();
+        const result = await run({ ...remote, backend: 'wasm' });
+        return { ...result, fallback: `${error.message}; finished on WASM in a new worker` };
+      }
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw error;
     } finally {
       signal?.removeEventListener('abort', cancel);
     }
+  }
+
+  /** Terminates the current worker (when it is one) and talks to `port` from now on. */
+  private replaceWorker(port: MessagePortLike) {
+    (this.port as { terminate?: () => void }).terminate?.();
+    for (const pending of this.pending.values()) pending.reject(new Error('the engine worker was replaced'));
+    this.pending.clear();
+    this.port = port;
+    this.listen(port);
   }
 
   /** Releases the worker's ONNX Runtime sessions and model. */

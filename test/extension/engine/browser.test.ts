@@ -20,6 +20,7 @@ before(async () => {
   for (const [entry, out] of [
     ['test/extension/engine/fixtures/browser-entry.ts', 'engine.js'],
     ['extension/src/engine/worker.ts', 'worker.js'],
+    ['test/extension/engine/fixtures/lost-device-worker.ts', 'lost-device-worker.js'],
   ]) {
     await build({
       entryPoints: [path.join(repoRoot, entry as string)],
@@ -139,4 +140,32 @@ test('in Chromium the engine runs inside a Web Worker (worker.ts + EngineClient)
   );
   for (const stage of ['download', 'preprocess', 'inference', 'postprocess'])
     assert.ok(inWorker.stages.includes(stage), stage);
+});
+
+test('in Chromium, a WebGPU device lost mid-run (GPUDevice.destroy in the worker) falls back to WASM and finishes with the same masks as Node', async () => {
+  const volume = phantomVolume([100, 36, 24]);
+  const classes = ['liver', 'liver tumour'];
+  const run = await browser.page.evaluate(
+    ([url, v, c]) =>
+      (
+        globalThis as unknown as {
+          segmentLosingDevice: (
+            ...a: unknown[]
+          ) => Promise<BrowserRun & { windowsAfterLoss: number; workers: number }>;
+        }
+      ).segmentLosingDevice(url, v, c),
+    [`${server.url}model/manifest.json`, { ...volume, voxels: Array.from(volume.voxels) }, classes] as const,
+  );
+  console.log(`after the loss: ${run.fallback} (${run.workers} workers)`);
+  assert.match(run.adapter, /google|swiftshader/i);
+  assert.ok(run.windowsAfterLoss >= 1, 'windows were left to run after the loss');
+  assert.equal(run.backend, 'wasm');
+  assert.match(run.fallback ?? '', /WebGPU device was lost \(destroyed.*WASM/);
+  const node = await (
+    await loadModel(`${server.url}model/manifest.json`, { cache: null })
+  ).segment(volume, { classes, backend: 'wasm' });
+  node.classes.forEach((c, i) => {
+    assert.ok(c.voxels > 0, `${c.name} is segmented`);
+    assert.deepEqual(run.classes[i]?.mask, Array.from(c.mask), `${c.name}: mask after the loss differs`);
+  });
 });
