@@ -1,0 +1,85 @@
+// The benchmark's class sets and derived figures: 32 classes from a 13-class model are 32 distinct names the
+// engine resolves, each running an existing generator file; the class-cost ratio compares 1 with the most classes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { resolveClassNames } from '../../extension/src/engine/class-names.ts';
+import { parseManifest } from '../../extension/src/engine/manifest.ts';
+import { benchClasses, type CaseResult } from './engine-case.ts';
+import { classCostRatios, patchMs, type ModelBench } from './results.ts';
+
+const MANIFEST = path.resolve(import.meta.dirname, '../../models/registry/abdomen-fast/manifest.json');
+const manifest = parseManifest(JSON.parse(readFileSync(MANIFEST, 'utf8')), MANIFEST);
+
+test('32 bench classes from the registry model: liver first, unique names the engine resolves, existing files', () => {
+  const n = manifest.classes.length;
+  const classes = benchClasses(manifest, 32);
+  assert.equal(classes.length, 32);
+  assert.equal(classes[0]?.name, 'liver');
+  assert.equal(new Set(classes.map((c) => c.name)).size, 32);
+  const files = new Set(manifest.classes.map((c) => c.file));
+  assert.ok(classes.every((c) => files.has(c.file)));
+  // Class k >= n is a copy of class k mod n: same generator, numbered name.
+  assert.equal(classes[n]?.file, classes[0]?.file);
+  assert.equal(classes[n]?.name, 'liver #2');
+  const names = classes.map((c) => c.name);
+  assert.deepEqual(resolveClassNames(names, classes), names);
+  assert.deepEqual(
+    benchClasses(manifest, 1).map((c) => c.name),
+    ['liver'],
+  );
+});
+
+function fakeCase(
+  volume: string,
+  classes: number,
+  volumeMs: number,
+  modelMs: number,
+): ModelBench['cases'][0] {
+  const ms: CaseResult['ms'] = {
+    read: 0,
+    load: 0,
+    preprocess: 0,
+    backbone: modelMs * 0.75,
+    heads: modelMs * 0.25,
+    blend: 0,
+    postprocess: 0,
+    seg: 0,
+    volume: volumeMs,
+  };
+  return {
+    volume,
+    backend: 'wasm',
+    classes,
+    dims: [1, 1, 1],
+    patches: 4,
+    ms,
+    segBytes: 1,
+    found: 1,
+    peakMiB: 1,
+  };
+}
+
+test('class-cost ratio: time(most classes) / time(1 class) per volume, whole volume and per patch', () => {
+  const model: ModelBench = {
+    id: 'm',
+    version: '1',
+    description: '',
+    patch: [64, 64, 64],
+    cases: [
+      fakeCase('a', 1, 100, 40),
+      fakeCase('a', 32, 150, 60),
+      fakeCase('a', 4, 110, 44),
+      fakeCase('b', 1, 10, 4),
+    ],
+    torch: { unavailable: 'not run' },
+  };
+  assert.equal(patchMs(model.cases[0] as CaseResult), 10);
+  const ratios = classCostRatios(model);
+  assert.equal(ratios.length, 1); // volume b has no second class count
+  assert.deepEqual(
+    { to: ratios[0]?.to, volume: ratios[0]?.volumeRatio, patch: ratios[0]?.patchRatio },
+    { to: 32, volume: 1.5, patch: 1.5 },
+  );
+});
