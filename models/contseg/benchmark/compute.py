@@ -125,7 +125,7 @@ def time_ms(run: Callable[[], object], device: torch.device, repeats: int) -> fl
 
 
 def measure_compute(config: ComputeConfig) -> dict[str, object]:
-    """FLOPs at both scales and wall time at the measured scale for each class count, both designs.
+    """FLOPs at both scales for each class count and wall time (ms; None where not timed), both designs.
 
     Returns {"hardware", "classes_per_step", "wall_scale", "flops_scale", "rows": [{"classes", "steps",
     "<design>": {"gflop", "gflop_paper_scale", "ms"}}]}.
@@ -139,11 +139,14 @@ def measure_compute(config: ComputeConfig) -> dict[str, object]:
         meta = torch.device("meta")
         small = build_models(config.feature_size, classes, config.classes_per_step, meta)
         large = build_models(config.flops_feature_size, classes, config.classes_per_step, meta)
-        for name, model in build_models(config.feature_size, classes, config.classes_per_step, device).items():
-            with torch.no_grad():
-                ms = time_ms(lambda model=model: model(image), device, config.repeats)
+        timed = classes in (config.timed_classes or config.classes)
+        for name, model in (build_models(config.feature_size, classes, config.classes_per_step, device) if timed else small).items():
+            ms = None
+            if timed:
+                with torch.no_grad():
+                    ms = round(time_ms(lambda model=model: model(image), device, config.repeats), 1)
             row[name] = {
-                "ms": round(ms, 1),
+                "ms": ms,
                 "gflop": round(count_gflop(small[name], patch), 3),
                 "gflop_paper_scale": round(count_gflop(large[name], tuple(config.flops_patch)), 2),
             }

@@ -14,10 +14,12 @@ from .methods import METHODS, method
 
 @dataclass(frozen=True)
 class ComputeConfig:
-    """Compute per step: wall time measured at ``feature_size``/``patch`` on this machine, FLOPs counted (meta
-    tensors, no arithmetic) at ``flops_feature_size``/``flops_patch`` too (the paper's 48 and 96^3)."""
+    """Compute per step: FLOPs counted (meta tensors, no arithmetic) at ``feature_size``/``patch`` and at
+    ``flops_feature_size``/``flops_patch`` (the paper's 48 and 96^3) for every count in ``classes``; wall time
+    measured on this machine at ``feature_size``/``patch`` for the counts in ``timed_classes`` (default: all)."""
 
     classes: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
+    timed_classes: tuple[int, ...] = ()
     classes_per_step: int = 1
     feature_size: int = 12
     patch: tuple[int, int, int] = (64, 64, 64)
@@ -50,6 +52,8 @@ def _compute(data: Any, path: Path) -> ComputeConfig:
     config = ComputeConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
     if not config.classes or min(config.classes) < 1 or config.classes_per_step < 1 or config.repeats < 1:
         raise ValueError(f"{path}: compute: classes, classes_per_step and repeats must be positive")
+    if not set(config.timed_classes) <= set(config.classes):
+        raise ValueError(f"{path}: compute: timed_classes {list(config.timed_classes)} must be among classes {list(config.classes)}")
     return config
 
 
@@ -81,3 +85,18 @@ def load_benchmark_config(path: Path) -> BenchmarkConfig:
         seeds=tuple(seeds),
         compute=_compute(data.get("compute"), path),
     )
+
+
+def tier_setup(config: BenchmarkConfig) -> list[str]:
+    """Markdown lines saying what a tier trains: per sequence its steps, new classes and iterations, and the scale."""
+    first = config.sequences[0].steps[0]
+    lines = [
+        f"Config `{config.name}`: feature size {first.model.feature_size}, {first.preprocess.spacing[0]:g} mm, "
+        f"{'x'.join(map(str, first.preprocess.patch))} patches, batch {first.train.batch_size}; methods "
+        f"{', '.join(config.methods)}; seeds {list(config.seeds)}.",
+    ]
+    for sequence in config.sequences:
+        steps = "; ".join(f"{s.name} ({', '.join(s.new_classes)}; {s.train.iterations} iterations)" for s in sequence.steps)
+        held_out = ", ".join(e.name for e in sequence.evaluation)
+        lines.append(f"- `{sequence.name}`: {steps}; held out: {held_out}.")
+    return lines

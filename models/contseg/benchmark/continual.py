@@ -27,7 +27,7 @@ from ..evaluation.sequence import write_run
 from ..training.runtime import ensure_fast_allocator
 from ..training.step import setup_logging
 from .compute import measure_compute
-from .config import BenchmarkConfig, load_benchmark_config
+from .config import BenchmarkConfig, load_benchmark_config, tier_setup
 from .methods import method
 from .results import merge_results, write_results
 from .runner import DatasetCache, run_method
@@ -43,25 +43,26 @@ def run_file(config: BenchmarkConfig, sequence: str, method_name: str, seed: int
     return config.out_dir / "runs" / f"{sequence}--{method_name}--seed-{seed}.json"
 
 
-def train_and_evaluate(config: BenchmarkConfig, seed: int, sequences: list[str]) -> None:
-    """Every method on the named sequences for one seed; each run result is written as soon as it is complete."""
+def train_and_evaluate(config: BenchmarkConfig, seed: int, sequences: list[str], methods: list[str]) -> None:
+    """The named methods, in the given order, on the named sequences for one seed; each run result is written as
+    soon as it is complete."""
     cache = DatasetCache()  # one process per seed: its phantoms are generated once for all methods
     for sequence in (s for s in config.sequences if s.name in sequences):
-        for name in config.methods:
+        for name in methods:
             t0 = time.time()
             run = run_method(sequence, method(name), seed, config.out_dir / f"seed-{seed}" / sequence.name, cache)
             write_run(run, run_file(config, sequence.name, name, seed))
             log.info("run %s %s seed %d done in %.1f min", sequence.name, name, seed, (time.time() - t0) / 60)
 
 
-def _in_parallel(config_path: Path, work: list[tuple[int, str]], jobs: int) -> None:
+def _in_parallel(config_path: Path, work: list[tuple[int, str]], methods: list[str], jobs: int) -> None:
     """One worker process per (seed, sequence), at most ``jobs`` at a time; a failed worker fails the benchmark."""
     pending, running, failed = list(work), [], []
     while pending or running:
         while pending and len(running) < jobs:
             seed, sequence = pending.pop(0)
             cmd = [sys.executable, "-m", "contseg.benchmark.continual", "--config", str(config_path), "--seeds", str(seed),
-                   "--sequences", sequence, "--train-only"]
+                   "--sequences", sequence, "--methods", *methods, "--train-only"]
             running.append(subprocess.Popen(cmd))
         time.sleep(1)
         for proc in [p for p in running if p.poll() is not None]:
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, required=True, help="benchmark tier, e.g. models/configs/continual/reduced.yaml")
     parser.add_argument("--seeds", type=int, nargs="+", help="subset of the config's seeds")
     parser.add_argument("--sequences", nargs="+", help="subset of the config's sequences (by name)")
+    parser.add_argument("--methods", nargs="+", help="subset of the config's methods, trained in this order")
     parser.add_argument("--jobs", type=int, default=1, help="(seed, sequence) pairs trained in parallel processes")
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results path without suffix (.md/.json/.svg)")
     parser.add_argument("--train-only", action="store_true", help="train and evaluate; no compute measurement, no document")
@@ -102,24 +104,30 @@ def main(argv: list[str] | None = None) -> None:
     config = load_benchmark_config(args.config)
     seeds = args.seeds or list(config.seeds)
     sequences = args.sequences or [s.name for s in config.sequences]
-    unknown = sorted(set(seeds) - set(config.seeds)) + sorted(set(sequences) - {s.name for s in config.sequences})
+    methods = args.methods or list(config.methods)
+    unknown = [*sorted(set(seeds) - set(config.seeds)), *sorted(set(sequences) - {s.name for s in config.sequences}),
+               *sorted(set(methods) - set(config.methods))]
     if unknown:
-        parser.error(f"{unknown} are not seeds or sequences of {args.config}")
+        parser.error(f"{unknown} are not seeds, sequences or methods of {args.config}")
     setup_logging(config.out_dir / "benchmark.log")
     t0 = time.time()
     if not args.report_only:
         if args.jobs > 1:
-            _in_parallel(args.config.resolve(), [(s, q) for s in seeds for q in sequences], args.jobs)
+            _in_parallel(args.config.resolve(), [(s, q) for s in seeds for q in sequences], methods, args.jobs)
         else:
             for seed in seeds:
-                train_and_evaluate(config, seed, sequences)
+                train_and_evaluate(config, seed, sequences, methods)
         log.info("benchmark %s trained and evaluated in %.1f min", config.name, (time.time() - t0) / 60)
     if args.train_only:
         return
     compute = measure_compute(config.compute)
     (config.out_dir / "compute.json").write_text(json.dumps(compute, indent=2))
     others = [json.loads(p.read_text()) for p in args.merge]
-    write_results(merge_results(args.results.with_suffix(".json"), config.name, present_runs(config, seeds), compute, others), args.results)
+    expected = len(config.seeds) * len(config.sequences) * len(config.methods)
+    results = merge_results(
+        args.results.with_suffix(".json"), config.name, present_runs(config, seeds), compute, others, tier_setup(config), expected
+    )
+    write_results(results, args.results)
     log.info("benchmark %s finished in %.1f min: %s", config.name, (time.time() - t0) / 60, args.results.with_suffix(".md"))
 
 

@@ -31,7 +31,7 @@ SEQUENCE = {
     ],
     "evaluation": [{"name": "holdout", "dataset": {"kind": "phantom", "seeds": [1000], **PHANTOM}}],
 }
-TINY_COMPUTE = {"classes": [1, 3], "classes_per_step": 2, "feature_size": 12, "patch": [64, 64, 64],
+TINY_COMPUTE = {"classes": [1, 3], "timed_classes": [3], "classes_per_step": 2, "feature_size": 12, "patch": [64, 64, 64],
                 "flops_feature_size": 12, "flops_patch": [64, 64, 64], "repeats": 1}
 
 
@@ -68,8 +68,10 @@ def test_one_command_trains_both_methods_shares_their_first_step_and_writes_vali
     assert [(e["tier"], len(e["runs"])) for e in data["entries"]] == [("test", 2)]
     rows = data["entries"][0]["compute"]["rows"]
     assert [r["classes"] for r in rows] == [1, 3] and rows[1]["decoder-per-step"]["gflop"] > rows[1]["ours"]["gflop"]
+    assert rows[0]["ours"]["ms"] is None and rows[1]["ours"]["ms"] > 0 and rows[1]["decoder-per-step"]["ms"] > 0
     text = results.with_suffix(".md").read_text()
     assert "## Tier `test` on CPU" in text and "### Can the seeds separate the methods?" in text
+    assert "- `tiny`: organs (liver, spleen; 1 iterations); tumour (liver tumour; 1 iterations); held out: holdout." in text
     assert "no method can be separated" in text  # one seed: no interval, and the document says so
     assert "Compute per step" in text
     svg = next(results.parent.glob("continual-results-test-*.svg"))
@@ -95,7 +97,8 @@ def test_every_method_plans_its_steps_with_its_strategy_and_identical_steps_shar
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"methods": ["lwf", "ewc"]}, "unknown method 'ewc'"), ({"seeds": [0, 0]}, "distinct integers"),
-     ({"compute": {"classes": [0]}}, "must be positive"), ({"typo": 1}, "unknown keys ['typo']")],
+     ({"compute": {"classes": [0]}}, "must be positive"), ({"typo": 1}, "unknown keys ['typo']"),
+     ({"compute": {"classes": [1, 2], "timed_classes": [4]}}, "timed_classes [4] must be among classes")],
 )
 def test_a_bad_benchmark_config_is_refused_naming_the_problem(tmp_path: Path, change: dict[str, object], message: str) -> None:
     path = _write_config(tmp_path, ["lwf"])
