@@ -1,36 +1,49 @@
 // End to end in Debian Chromium against a real Orthanc: a radiologist's whole path through our panel. Opens the
-// phantom study in our mode, finds classes by typing, ticks liver + liver tumour + spleen, runs the model (engine in
-// a Web Worker, WASM on this machine, on the voxels OHIF already decoded), sees the segments in the viewport with non-zero volumes, stores the DICOM SEG
-// to the PACS through OHIF's data source, confirms by QIDO that the SEG series exists and reads back the stored
-// classes voxel for voxel as shown, and reopens the study and loads the SEG in OHIF; no console error and no request
-// to another origin. A PACS answering 503 to the first store (the browser's request fulfilled with that answer) shows
-// the failure message with Download SEG and Retry, and Retry stores it.
+// phantom study in our mode, finds classes by typing (a name and a SNOMED CT code), ticks liver + liver tumour +
+// spleen, starts a run and cancels it (the panel is ready again, nothing is left in the viewer), runs the model
+// (engine in a Web Worker, WASM on this machine, on the voxels OHIF already decoded), sees the segments in the
+// viewport with non-zero volumes, paints with OHIF's brush, shows and hides the confidence view, stores the DICOM SEG
+// to the PACS through OHIF's data source, confirms by QIDO that the SEG series exists and holds, voxel for voxel, the
+// engine's masks plus the painted voxels, and reopens the study and loads the SEG in OHIF: the labelmaps OHIF builds
+// from it equal what was stored (Dice 1.000 per segment); no console error and no request to another origin. A PACS
+// answering 503 to the first store (the browser's request fulfilled with that answer) shows the failure message with
+// Download SEG and Retry, and Retry stores it. The real CT series (when ../shared exists) goes through run, store and
+// reopen with the same voxel-by-voxel check.
 // Screenshots of each step go to SCREENSHOT_DIR (docs/screenshots/ with CONTSEG_DOCS_SCREENSHOTS=1; the user guide shows them).
 //
 // Model: the registry at $CONTSEG_E2E_REGISTRY when set (e.g. models/registry with the trained `abdomen-fast`),
 // otherwise the engine's tiny test model (a real ONNX backbone + heads, test/extension/engine/fixtures/tiny_model.py).
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, type BrowserSession } from '../harness/browser.ts';
 import { firstString, qido, TAG } from '../harness/dicomweb.ts';
+import {
+  dice,
+  readViewerSegmentations,
+  segmentVoxels,
+  type ViewerSegmentation,
+} from '../harness/viewer-labelmaps.ts';
 import { decodePng } from '../harness/png.ts';
 import { SCREENSHOT_DIR } from '../harness/screenshots.ts';
-import { startStack, type Stack } from '../harness/stack.ts';
+import { REAL_SERIES, startStack, type Stack } from '../harness/stack.ts';
 import { startViewerServer, type ViewerServer } from '../harness/viewer-server.ts';
 import { pythonFixture } from '../extension/engine/python-fixture.ts';
 import { DicomWebSource } from '../../extension/src/dicom/dicomweb.ts';
 import { nodeXhr } from '../../extension/src/dicom/dicomweb-node.ts';
 import { readSegmentation } from '../../extension/src/dicom/seg-read.ts';
-import { planSeries } from '../../extension/src/dicom/series-geometry.ts';
+import { planSeries, type SeriesPlan } from '../../extension/src/dicom/series-geometry.ts';
 import { sliceHeaderFromDicomJson } from '../../extension/src/dicom/slice-header.ts';
 
 const OHIF_LOAD_MS = 120_000;
 const RUN_MS = 480_000;
 const SHOTS = SCREENSHOT_DIR;
 const CLASSES = ['liver', 'liver tumour', 'spleen'];
+/** Classes run on the real series (20 slices of an abdominal CT). */
+const REAL_CLASSES = ['liver', 'spleen'];
 
 /**
  * A registry folder listing the engine's tiny test model: linked, or copied with one byte of the spleen's class
@@ -63,8 +76,8 @@ function colouredPixels(png: Buffer): number {
   return n;
 }
 
-/** The stored SEG read back on the CT series' grid: voxels per segment label, and the CT voxel volume in mL. */
-async function storedSeg(dicomWebUrl: string, study: string, segSeries: string) {
+/** The CT series' slice plan (slice k -> SOP Instance UID) and its voxel volume in mL. */
+async function ctGrid(dicomWebUrl: string, study: string) {
   const source = new DicomWebSource({ url: dicomWebUrl, createXhr: nodeXhr });
   const series = await source.searchSeries(study);
   const ct = series.find((s) => s.modality === 'CT');
@@ -72,16 +85,98 @@ async function storedSeg(dicomWebUrl: string, study: string, segSeries: string) 
   const plan = planSeries(
     (await source.seriesMetadata(study, ct.seriesInstanceUID)).map(sliceHeaderFromDicomJson),
   );
+  return { source, plan, voxelMl: plan.spacing.reduce((a, b) => a * b, 1) / 1000 };
+}
+
+/** Voxels of a mask on the plan's grid as "SOP:pixel" keys, the form the viewer's labelmaps are read in. */
+function maskVoxels(mask: Uint8Array, plan: SeriesPlan): Set<string> {
+  const sliceSize = plan.dims[0] * plan.dims[1];
+  const out = new Set<string>();
+  mask.forEach((v, n) => {
+    if (v) out.add(`${plan.slices[Math.floor(n / sliceSize)]!.sopInstanceUID}:${n % sliceSize}`);
+  });
+  return out;
+}
+
+/** The study's one stored SEG read back on the CT series' grid: each segment's voxels, and its algorithm. */
+async function storedSeg(dicomWebUrl: string, study: string, segSeries: string) {
+  const { source, plan, voxelMl } = await ctGrid(dicomWebUrl, study);
   const [segInstance] = await qido(dicomWebUrl, `studies/${study}/series/${segSeries}/instances`);
   const sop = firstString(segInstance!, TAG.SOPInstanceUID)!;
-  const bytes = await source.instance(study, segSeries, sop);
-  const seg = readSegmentation(bytes, plan);
-  const voxelMl = plan.spacing.reduce((a, b) => a * b, 1) / 1000;
+  const seg = readSegmentation(await source.instance(study, segSeries, sop), plan);
   return {
     voxelMl,
     algorithm: seg.segments[0]?.algorithmName,
-    voxels: Object.fromEntries(seg.segments.map((sg) => [sg.label, sg.mask.reduce((n, v) => n + v, 0)])),
+    voxels: Object.fromEntries(seg.segments.map((sg) => [sg.label, maskVoxels(sg.mask, plan)])),
   };
+}
+
+/** The voxels of each named class in the given viewer segmentations. */
+const classVoxels = (segmentations: ViewerSegmentation[], names: string[]) =>
+  Object.fromEntries(names.map((name) => [name, segmentVoxels(segmentations, name)]));
+
+/** Our run's segmentations (labelled "AI: <model> <version>", one per layer). */
+const aiLayers = (segmentations: ViewerSegmentation[]) =>
+  segmentations.filter((s) => s.label.startsWith('AI: '));
+
+/** Asserts that every class's voxels are the same in both (Dice 1.000) and returns the Dice values for the log. */
+function assertSameVoxels(
+  actual: Record<string, Set<string>>,
+  expected: Record<string, Set<string>>,
+  what: string,
+): Record<string, number> {
+  assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${what}: the same classes`);
+  const scores: Record<string, number> = {};
+  for (const [name, voxels] of Object.entries(expected)) {
+    scores[name] = dice(actual[name]!, voxels);
+    assert.equal(actual[name]!.size, voxels.size, `${what}: ${name} has ${voxels.size} voxels`);
+    assert.equal(scores[name], 1, `${what}: Dice of ${name} is ${scores[name]}`);
+  }
+  return scores;
+}
+
+/** Opens the study in our mode and waits for the panel's prompts and the first image. */
+async function openStudy(session: BrowserSession, viewerUrl: string, study: string) {
+  const { page } = session;
+  await page.goto(`${viewerUrl}/organ-tumour-ai?StudyInstanceUIDs=${study}`);
+  const panel = page.getByTestId('organ-tumour-ai-panel');
+  await panel.getByTestId('prompt-list').waitFor({ timeout: OHIF_LOAD_MS });
+  await page.locator('.cornerstone-viewport-element').first().waitFor({ timeout: OHIF_LOAD_MS });
+  await page
+    .getByText(/\(\d+\/\d+\)/)
+    .first()
+    .waitFor({ timeout: OHIF_LOAD_MS });
+  return panel;
+}
+
+/** Reopens the study, loads its SEG in OHIF (double-click on the SEG thumbnail) and waits for its segments. */
+async function reopenWithSeg(session: BrowserSession, viewerUrl: string, study: string, names: string[]) {
+  const { page } = session;
+  await openStudy(session, viewerUrl, study);
+  const segThumb = page.getByText('SEG', { exact: true }).first();
+  await segThumb.waitFor({ timeout: OHIF_LOAD_MS });
+  await segThumb.dblclick();
+  const yes = page.getByRole('button', { name: 'Yes' });
+  await yes.waitFor({ timeout: 30_000 }).then(
+    () => yes.click(),
+    () => undefined, // OHIF loaded it without asking
+  );
+  // OHIF's own segmentation panel (not ours) lists the SEG's segments by our class names.
+  await page.waitForFunction(
+    (labels) =>
+      labels.every((name) =>
+        [...document.querySelectorAll('body *')].some(
+          (el) =>
+            el.childElementCount === 0 &&
+            el.textContent?.trim() === name &&
+            !el.closest('[data-testid="organ-tumour-ai-panel"]'),
+        ),
+      ),
+    names,
+    { timeout: 60_000 },
+  );
+  await page.waitForTimeout(1000);
+  return readViewerSegmentations(page);
 }
 
 const shot = (session: BrowserSession, name: string) =>
@@ -96,7 +191,7 @@ describe('segment and store', { timeout: 900_000 }, () => {
   let session: BrowserSession;
 
   before(async () => {
-    stack = await startStack({ realSeries: false, log: (line) => console.log(`# ${line}`) });
+    stack = await startStack({ log: (line) => console.log(`# ${line}`) });
     assert.ok(stack.phantomStudy, 'the phantom study was generated and uploaded');
     study = stack.phantomStudy;
     registry = process.env.CONTSEG_E2E_REGISTRY ?? '';
@@ -115,17 +210,10 @@ describe('segment and store', { timeout: 900_000 }, () => {
     if (ownRegistry) await rm(registry, { recursive: true, force: true });
   });
 
-  test('prompts, run, segments with volumes, store to PACS, SEG found by QIDO and listed on reopening; no console error, no foreign request', async () => {
+  test('prompts by name and SNOMED code, Cancel, run, segments with volumes, brush edit, confidence view, store to PACS, SEG = engine masks + painted voxels, reopened in OHIF with Dice 1.000 per segment; no console error, no foreign request', async () => {
     const { page } = session;
-    await page.goto(`${viewer.url}/organ-tumour-ai?StudyInstanceUIDs=${study}`);
-    const panel = page.getByTestId('organ-tumour-ai-panel');
-    await panel.getByTestId('prompt-list').waitFor({ timeout: OHIF_LOAD_MS });
+    const panel = await openStudy(session, viewer.url, study);
     const viewport = page.locator('.cornerstone-viewport-element').first();
-    await viewport.waitFor({ timeout: OHIF_LOAD_MS });
-    await page
-      .getByText(/\(\d+\/\d+\)/)
-      .first()
-      .waitFor({ timeout: OHIF_LOAD_MS });
 
     // 0. The model with its provenance; classes grouped with the step that added each.
     const provenance = await panel.getByTestId('model-provenance').innerText();
@@ -136,17 +224,51 @@ describe('segment and store', { timeout: 900_000 }, () => {
       /^step \d+$/,
     );
 
-    // 1. Find and tick the structures by typing.
+    // 1. Find and tick the structures by typing: the liver by its SNOMED CT code (the liver tumour, whose finding
+    // site is the liver, comes second), the others by name.
     const search = panel.getByTestId('prompt-search');
+    await search.fill('10200004');
+    const found = await panel
+      .getByTestId('prompt-option')
+      .evaluateAll((els) =>
+        els.map((e) => [e.dataset.name, e.querySelector('[data-testid="prompt-via"]')?.textContent]),
+      );
+    assert.deepEqual(found, [
+      ['liver', '(SCT 10200004 Liver)'],
+      ['liver tumour', '(SCT 10200004 Liver)'],
+    ]);
+    await panel.locator('[data-name="liver"] input').check();
+    await shot(session, 'step1-prompt-code');
     await search.fill('liver');
-    for (const name of ['liver', 'liver tumour']) await panel.locator(`[data-name="${name}"] input`).check();
+    await panel.locator('[data-name="liver tumour"] input').check();
     await search.fill('spleen');
     await panel.locator('[data-name="spleen"] input').check();
     await search.fill('');
     await shot(session, 'step1-prompts');
     const run = panel.getByRole('button', { name: 'Segment 3 structures' });
 
-    // 2. Run: progress with a stage is shown while the worker runs; the page stays responsive.
+    // 2a. Cancel while the model runs: the worker stops (the panel hears back from it), the panel is ready to run
+    // again, and no segmentation is left in the viewer.
+    await run.click();
+    await panel.getByText(/Running the model/).waitFor({ timeout: RUN_MS });
+    const cancelledAt = Date.now();
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    await panel
+      .getByTestId('run-section')
+      .and(page.locator('[data-phase="cancelled"]'))
+      .waitFor({ timeout: 30_000 });
+    const cancelMs = Date.now() - cancelledAt;
+    console.log(`# cancel took effect in ${cancelMs} ms`);
+    assert.equal(
+      await panel.getByTestId('run-message').innerText(),
+      'The run was cancelled; nothing was added to the viewer.',
+    );
+    await run.waitFor();
+    assert.equal(await panel.getByTestId('run-progress').count(), 0);
+    assert.deepEqual(await readViewerSegmentations(page), [], 'no segmentation left after Cancel');
+    await shot(session, 'step2-cancelled');
+
+    // 2b. Run: progress with a stage is shown while the worker runs; the page stays responsive.
     await run.click();
     await panel.getByTestId('run-progress').waitFor({ timeout: 10_000 });
     await panel.getByText(/Running the model/).waitFor({ timeout: RUN_MS });
@@ -185,11 +307,21 @@ describe('segment and store', { timeout: 900_000 }, () => {
         'not found',
       );
     }
-    const found = rows.filter((r) => r.ml > 0).map((r) => r.name!);
-    const first = found[0]!;
+    const foundNames = rows.filter((r) => r.ml > 0).map((r) => r.name!);
+    const first = foundNames[0]!;
     assert.match(await panel.getByTestId('run-summary').innerText(), /on WebAssembly \(CPU\) · [\d.]+ s/);
     // The voxels came from what OHIF had already decoded (cornerstone's cache), not a second download.
     assert.equal(await panel.getByTestId('image-source').getAttribute('data-from'), 'viewer');
+    // The engine's masks as OHIF holds them: each class's voxel count is the volume the engine reported.
+    const { voxelMl } = await ctGrid(stack.orthanc.dicomWebUrl, study);
+    const engineMasks = classVoxels(aiLayers(await readViewerSegmentations(page)), foundNames);
+    for (const row of rows.filter((r) => r.ml > 0)) {
+      const ml = engineMasks[row.name!]!.size * voxelMl;
+      assert.ok(
+        Math.abs(ml - row.ml) < 1e-6 * Math.max(1, row.ml),
+        `${row.name}: viewer ${ml} mL, engine ${row.ml} mL`,
+      );
+    }
     // "Go to" moves the viewport to the structure's largest slice, where its overlay is drawn on the CT; Hide and
     // Show change the overlay.
     const sliceText = () =>
@@ -215,7 +347,78 @@ describe('segment and store', { timeout: 900_000 }, () => {
     await page.waitForTimeout(500);
     await shot(session, 'step3-results');
 
-    // 4. Store to PACS. The PACS first answers 503: the message says so, Download SEG and Retry are offered.
+    // 4. Edit with OHIF's brush (its segmentation panel's Brush tool, a stroke across the viewport): the stroke adds
+    // voxels to the active segment on the slice shown, and nothing else changes.
+    await page.locator('[data-cy="panelSegmentationWithToolsLabelMap-btn"]').click();
+    await page.locator('[data-cy="Brush-btn"]').click();
+    const box = (await viewport.boundingBox())!;
+    const [x0, y0] = [box.x + box.width * 0.3, box.y + box.height * 0.5];
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    for (let step = 1; step <= 10; step++) {
+      await page.waitForTimeout(50);
+      await page.mouse.move(x0 + step * box.width * 0.02, y0);
+    }
+    await page.mouse.up();
+    await page.waitForTimeout(1000);
+    await shot(session, 'step3-brush');
+    const edited = classVoxels(aiLayers(await readViewerSegmentations(page)), foundNames);
+    const painted = foundNames.flatMap((name) =>
+      [...edited[name]!].filter((v) => !engineMasks[name]!.has(v)).map((v) => ({ name, v })),
+    );
+    assert.ok(painted.length > 20, `the brush stroke painted ${painted.length} voxels`);
+    for (const name of foundNames)
+      for (const v of engineMasks[name]!)
+        assert.ok(edited[name]!.has(v), `the brush removed nothing (${name} ${v})`);
+    const paintedSlices = new Set(painted.map((p) => p.v.split(':')[0]));
+    assert.equal(paintedSlices.size, 1, 'the stroke painted on the one slice shown');
+    console.log(
+      `# brush: ${painted.length} voxels painted into ${[...new Set(painted.map((p) => p.name))].join(', ')}`,
+    );
+    await page.locator('[data-cy="organTumourAI-btn"]').click();
+
+    // 5. The confidence view: unsure bands of each class as extra layers, with their volumes; removed again on untick.
+    const confidence = panel.getByTestId('confidence');
+    await confidence.getByRole('checkbox').check();
+    await confidence.and(page.locator('[data-phase="shown"]')).waitFor({ timeout: 60_000 });
+    await page.locator('[data-cy="organTumourAI-btn"]').click();
+    const unsure = await panel.getByTestId('confidence-class').evaluateAll((els) =>
+      els.map((e) => ({
+        name: e.dataset.name!,
+        included: Number(e.dataset.includedMl),
+        leftOut: Number(e.dataset.leftOutMl),
+      })),
+    );
+    if (ownRegistry)
+      assert.ok(
+        unsure.some((c) => c.included > 0 && c.leftOut > 0),
+        JSON.stringify(unsure),
+      );
+    const confidenceLayers = (await readViewerSegmentations(page)).filter((s) =>
+      s.label.startsWith('AI confidence: '),
+    );
+    for (const c of unsure) {
+      for (const [band, ml] of [
+        ['included, 50–80 %', c.included],
+        ['left out, 20–50 %', c.leftOut],
+      ] as const) {
+        const n = segmentVoxels(confidenceLayers, `${c.name}: ${band}`).size;
+        assert.ok(
+          Math.abs(n * voxelMl - ml) < 1e-6 * Math.max(1, ml),
+          `${c.name} ${band}: ${n} voxels, panel ${ml} mL`,
+        );
+      }
+    }
+    await shot(session, 'step3-confidence');
+    await confidence.getByRole('checkbox').uncheck();
+    await confidence.and(page.locator('[data-phase="hidden"]')).waitFor({ timeout: 10_000 });
+    assert.deepEqual(
+      (await readViewerSegmentations(page)).filter((s) => s.label.startsWith('AI confidence: ')),
+      [],
+      'unticking removes the confidence layers',
+    );
+
+    // 6. Store to PACS. The PACS first answers 503: the message says so, Download SEG and Retry are offered.
     const stowUrl = `${viewer.url}/dicom-web/studies/${study}`;
     await page.route(stowUrl, (route) =>
       route.request().method() === 'POST'
@@ -241,47 +444,18 @@ describe('segment and store', { timeout: 900_000 }, () => {
     assert.equal(segSeries.length, 1, 'one SEG series in the study');
     const segUid = firstString(segSeries[0]!, TAG.SeriesInstanceUID);
     assert.ok(segUid);
-    // The stored SEG holds what the viewer showed: each class's voxels match the volume the panel reported.
+    // The stored SEG holds, voxel for voxel, the engine's masks with the brush edit (never the confidence layers).
     const stored = await storedSeg(stack.orthanc.dicomWebUrl, study, segUid);
     assert.match(stored.algorithm ?? '', /\S+ \S+/);
-    for (const row of rows) {
-      const ml = (stored.voxels[row.name!] ?? 0) * stored.voxelMl;
-      assert.ok(
-        Math.abs(ml - row.ml) < 1e-6 * Math.max(1, row.ml),
-        `${row.name}: SEG ${ml} mL, panel ${row.ml} mL`,
-      );
-    }
+    assertSameVoxels(stored.voxels, edited, 'stored SEG vs the edited viewer masks');
+    for (const { name, v } of painted)
+      assert.ok(stored.voxels[name]!.has(v), `painted voxel ${v} of ${name} stored`);
 
-    // 5. Reopen the study: OHIF lists the stored SEG and loads it onto the CT with our class names.
-    await page.goto(`${viewer.url}/organ-tumour-ai?StudyInstanceUIDs=${study}`);
-    await panel.getByTestId('prompt-list').waitFor({ timeout: OHIF_LOAD_MS });
-    await page
-      .getByText(/\(\d+\/\d+\)/)
-      .first()
-      .waitFor({ timeout: OHIF_LOAD_MS });
-    const segThumb = page.getByText('SEG', { exact: true }).first();
-    await segThumb.waitFor({ timeout: OHIF_LOAD_MS });
-    await segThumb.dblclick();
-    const yes = page.getByRole('button', { name: 'Yes' });
-    await yes.waitFor({ timeout: 30_000 }).then(
-      () => yes.click(),
-      () => undefined, // OHIF loaded it without asking
-    );
-    // OHIF's own segmentation panel (not ours) lists the SEG's segments by our class names.
-    await page.waitForFunction(
-      (names) =>
-        names.every((name) =>
-          [...document.querySelectorAll('body *')].some(
-            (el) =>
-              el.childElementCount === 0 &&
-              el.textContent?.trim() === name &&
-              !el.closest('[data-testid="organ-tumour-ai-panel"]'),
-          ),
-        ),
-      found,
-      { timeout: 60_000 },
-    );
-    await page.waitForTimeout(1000);
+    // 7. Reopen the study: OHIF loads the stored SEG onto the CT with our class names, and the labelmaps it builds
+    // from the SEG are the stored masks, voxel for voxel.
+    const reopened = await reopenWithSeg(session, viewer.url, study, foundNames);
+    const scores = assertSameVoxels(classVoxels(reopened, foundNames), stored.voxels, 'reopened SEG in OHIF');
+    console.log(`# phantom, reopened SEG vs stored masks: Dice ${JSON.stringify(scores)}`);
     assert.ok(colouredPixels(await viewport.screenshot()) > 50, 'the reopened SEG is drawn on the CT');
     await shot(session, 'step5-reopened');
 
@@ -296,19 +470,83 @@ describe('segment and store', { timeout: 900_000 }, () => {
     );
     assert.deepEqual(session.foreignRequests(viewer.url), [], 'no request to another origin');
   });
+
+  test(
+    'the real CT series (JPEG 2000): run, store, reopen in OHIF; the reopened labelmaps equal the engine masks (Dice 1.000 per segment)',
+    { skip: existsSync(REAL_SERIES) ? false : `no real series at ${REAL_SERIES}` },
+    async () => {
+      const realStudy = stack.realStudy;
+      assert.ok(realStudy, 'the real series was uploaded');
+      const browser = await launchBrowser();
+      try {
+        const { page } = browser;
+        const panel = await openStudy(browser, viewer.url, realStudy);
+        for (const name of REAL_CLASSES) {
+          await panel.getByTestId('prompt-search').fill(name);
+          await panel.locator(`[data-name="${name}"] input`).check();
+        }
+        await panel.getByTestId('prompt-search').fill('');
+        await panel.getByRole('button', { name: `Segment ${REAL_CLASSES.length} structures` }).click();
+        await panel.getByTestId('run-result').waitFor({ timeout: RUN_MS });
+        assert.equal(await panel.getByTestId('image-source').getAttribute('data-from'), 'viewer');
+        const rows = await panel.getByTestId('result-class').evaluateAll((els) =>
+          els.map((e) => ({
+            name: e.dataset.name!,
+            ml: Number(e.querySelector<HTMLElement>('[data-testid="result-volume"]')?.dataset.ml),
+          })),
+        );
+        const foundNames = rows.filter((r) => r.ml > 0).map((r) => r.name);
+        assert.ok(foundNames.length > 0, `the model found none of ${REAL_CLASSES.join(', ')}`);
+        const { voxelMl } = await ctGrid(stack.orthanc.dicomWebUrl, realStudy);
+        const engineMasks = classVoxels(aiLayers(await readViewerSegmentations(page)), foundNames);
+        for (const row of rows.filter((r) => r.ml > 0)) {
+          const ml = engineMasks[row.name]!.size * voxelMl;
+          assert.ok(
+            Math.abs(ml - row.ml) < 1e-6 * Math.max(1, row.ml),
+            `${row.name}: viewer ${ml} mL, engine ${row.ml} mL`,
+          );
+        }
+        await panel.getByRole('button', { name: 'Store to PACS' }).click();
+        await panel
+          .getByTestId('save')
+          .and(page.locator('[data-phase="stored"]'))
+          .waitFor({ timeout: 60_000 });
+        const segSeries = await qido(stack.orthanc.dicomWebUrl, `studies/${realStudy}/series`, {
+          Modality: 'SEG',
+        });
+        assert.equal(segSeries.length, 1, 'one SEG series in the real study');
+        const stored = await storedSeg(
+          stack.orthanc.dicomWebUrl,
+          realStudy,
+          firstString(segSeries[0]!, TAG.SeriesInstanceUID)!,
+        );
+        assertSameVoxels(stored.voxels, engineMasks, 'stored SEG vs the engine masks (real series)');
+        const reopened = await reopenWithSeg(browser, viewer.url, realStudy, foundNames);
+        const scores = assertSameVoxels(
+          classVoxels(reopened, foundNames),
+          engineMasks,
+          'reopened SEG (real series)',
+        );
+        console.log(`# real series, reopened SEG vs engine masks: Dice ${JSON.stringify(scores)}`);
+        await shot(browser, 'real-series-reopened');
+        assert.deepEqual(
+          browser.errors.map((e) => `${e.type}: ${e.text} (${e.url})`),
+          [],
+          'no console errors or uncaught page errors',
+        );
+        assert.deepEqual(browser.foreignRequests(viewer.url), [], 'no request to another origin');
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
   test('a damaged model file is named in a clear message in the panel (not a blank panel, not only the console)', async () => {
     const damaged = await tinyRegistry(true);
     const damagedViewer = await startViewerServer({ orthancUrl: stack.orthanc.baseUrl, modelsDir: damaged });
     const browser = await launchBrowser();
     try {
-      const { page } = browser;
-      await page.goto(`${damagedViewer.url}/organ-tumour-ai?StudyInstanceUIDs=${study}`);
-      const panel = page.getByTestId('organ-tumour-ai-panel');
-      await panel.getByTestId('prompt-list').waitFor({ timeout: OHIF_LOAD_MS });
-      await page
-        .getByText(/\(\d+\/\d+\)/)
-        .first()
-        .waitFor({ timeout: OHIF_LOAD_MS });
+      const panel = await openStudy(browser, damagedViewer.url, study);
       await panel.locator('[data-name="spleen"] input').check();
       await panel.getByRole('button', { name: 'Segment 1 structure' }).click();
       const error = panel.getByTestId('run-error');
