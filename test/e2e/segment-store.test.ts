@@ -182,7 +182,7 @@ async function reopenWithSeg(session: BrowserSession, viewerUrl: string, study: 
 const shot = (session: BrowserSession, name: string) =>
   session.page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 
-describe('segment and store', { timeout: 900_000 }, () => {
+describe('segment and store', { timeout: 1_800_000 }, () => {
   let stack: Stack;
   let viewer: ViewerServer;
   let registry: string;
