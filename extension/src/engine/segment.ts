@@ -1,5 +1,6 @@
 import { resolveClassNames } from './class-names.ts';
 import type { Manifest, ManifestClass } from './manifest.ts';
+import { checkMemory } from './memory.ts';
 import { countVoxels, keepInside, keepLargestComponent, volumeMl, type Connectivity } from './postprocess.ts';
 import { maskToInputGrid, toModelSpace } from './preprocess.ts';
 import type { Backend, GeneratorTensors } from './session.ts';
@@ -93,6 +94,12 @@ export async function segmentVolume(
     if (organ && !computed.includes(organ)) computed.push(organ);
   }
   const classes = computed.map((name) => byName.get(name) as ManifestClass);
+  checkMemory(volume, {
+    requested: requested.length,
+    computed: computed.length,
+    probabilities: options.probabilities === true,
+    spacing: manifest.preprocess.spacing,
+  });
 
   const space = await toModelSpace(volume, manifest.preprocess, {
     signal,
@@ -124,6 +131,7 @@ export async function segmentVolume(
         overlap: options.overlap ?? manifest.preprocess.overlap,
         batch: options.batch ?? 1,
         blend: manifest.preprocess.blend,
+        padding: manifest.preprocess.padding,
       },
       (z0, depth, values) => {
         const slab = depth * plane;
