@@ -1,54 +1,30 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { build } from 'esbuild';
-import { launchBrowser, type BrowserSession } from '../../harness/browser.ts';
+import type { BrowserSession } from '../../harness/browser.ts';
 import { loadModel } from '../../../extension/src/engine/model.ts';
+import { openEnginePage, type EnginePage } from './engine-page.ts';
 import type { BrowserRun } from './fixtures/browser-entry.ts';
-import { serveDirectories, type ModelServer } from './model-server.ts';
+import type { ModelServer } from './model-server.ts';
 import { phantomVolume } from './phantom-volume.ts';
-import { pythonFixture, repoRoot } from './python-fixture.ts';
+import { pythonFixture } from './python-fixture.ts';
 
-let pageDir: string;
+let page: EnginePage;
 let server: ModelServer;
 let browser: BrowserSession;
 
 before(async () => {
-  pageDir = mkdtempSync(path.join(tmpdir(), 'engine-page-'));
-  for (const [entry, out] of [
-    ['test/extension/engine/fixtures/browser-entry.ts', 'engine.js'],
-    ['extension/src/engine/worker.ts', 'worker.js'],
-    ['test/extension/engine/fixtures/lost-device-worker.ts', 'lost-device-worker.js'],
-  ]) {
-    await build({
-      entryPoints: [path.join(repoRoot, entry as string)],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      outfile: path.join(pageDir, out as string),
-      logLevel: 'error',
-    });
-  }
-  writeFileSync(
-    path.join(pageDir, 'index.html'),
-    '<!doctype html><link rel="icon" href="data:,"><script type="module" src="engine.js"></script>',
+  page = await openEnginePage(
+    { 'model/': pythonFixture('tiny_model.py') },
+    {
+      'worker.js': 'extension/src/engine/worker.ts',
+      'lost-device-worker.js': 'test/extension/engine/fixtures/lost-device-worker.ts',
+    },
   );
-  server = await serveDirectories({
-    '': pageDir,
-    'model/': pythonFixture('tiny_model.py'),
-    'ort/': path.join(repoRoot, 'node_modules/onnxruntime-web/dist'),
-  });
-  browser = await launchBrowser({ webgpu: true });
-  await browser.page.goto(`${server.url}index.html`);
-  await browser.page.waitForFunction(() => 'segmentInBrowser' in globalThis);
+  ({ server, browser } = page);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(pageDir, { recursive: true, force: true });
+  await page?.close();
 });
 
 async function runInPage(backend: 'webgpu' | 'wasm', classes: string[]): Promise<BrowserRun> {

@@ -3,15 +3,11 @@
 // sub-volume around the liver that registry_reference.py also evaluates. Dice >= 0.99 per class. Both are skipped,
 // saying why, when ../shared is absent.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { build } from 'esbuild';
-import { launchBrowser, type BrowserSession } from '../../harness/browser.ts';
+import type { BrowserSession } from '../../harness/browser.ts';
+import { openEnginePage, type EnginePage } from './engine-page.ts';
 import type { ParityRun } from './fixtures/browser-entry.ts';
-import { serveDirectories, type ModelServer } from './model-server.ts';
-import { repoRoot } from './python-fixture.ts';
+import type { ModelServer } from './model-server.ts';
 import {
   readReferenceCase,
   referenceFolder,
@@ -21,40 +17,18 @@ import {
 
 const MIN_DICE = 0.99;
 
-let pageDir: string | undefined;
+let page: EnginePage | undefined;
 let server: ModelServer | undefined;
 let browser: BrowserSession | undefined;
 
 before(async () => {
   if (sharedDataMissing) return;
-  pageDir = mkdtempSync(path.join(tmpdir(), 'engine-parity-page-'));
-  await build({
-    entryPoints: [path.join(repoRoot, 'test/extension/engine/fixtures/browser-entry.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    outfile: path.join(pageDir, 'engine.js'),
-    logLevel: 'error',
-  });
-  writeFileSync(
-    path.join(pageDir, 'index.html'),
-    '<!doctype html><link rel="icon" href="data:,"><script type="module" src="engine.js"></script>',
-  );
-  server = await serveDirectories({
-    '': pageDir,
-    'model/': registryModel().dir,
-    'ref/': referenceFolder(),
-    'ort/': path.join(repoRoot, 'node_modules/onnxruntime-web/dist'),
-  });
-  browser = await launchBrowser({ webgpu: true });
-  await browser.page.goto(`${server.url}index.html`);
-  await browser.page.waitForFunction(() => 'parityInBrowser' in globalThis);
+  page = await openEnginePage({ 'model/': registryModel().dir, 'ref/': referenceFolder() });
+  ({ server, browser } = page);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (pageDir) rmSync(pageDir, { recursive: true, force: true });
+  await page?.close();
 });
 
 async function parity(name: 'full' | 'crop', backend: 'webgpu' | 'wasm'): Promise<ParityRun> {
