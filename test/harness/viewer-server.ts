@@ -79,8 +79,10 @@ function within(root: string, urlPath: string): string | undefined {
   } catch {
     return undefined; // malformed %-escape: no such file
   }
-  const file = path.resolve(root, '.' + path.posix.normalize(decoded));
-  return file === root || file.startsWith(root + path.sep) ? file : undefined;
+  // The root may be relative (CONTSEG_E2E_REGISTRY=models/registry): compare absolute paths.
+  const base = path.resolve(root);
+  const file = path.resolve(base, '.' + path.posix.normalize(decoded));
+  return file === base || file.startsWith(base + path.sep) ? file : undefined;
 }
 
 async function isFile(file: string | undefined): Promise<boolean> {
