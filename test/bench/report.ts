@@ -96,15 +96,28 @@ function baselineTable(model: ModelBench): string {
 function ratioTable(model: ModelBench): string {
   const ratios = classCostRatios(model);
   if (ratios.length === 0) return 'No class-count pair was measured.';
+  // The FLOP ratio is the floor of the per-patch ratio: the heads of C classes are C times the per-voxel MLP.
+  const flops = (c: number) => patchFlops(model.torch, c);
   return table(
-    ['volume', 'backend', 'classes', 'whole volume time ratio', 'per patch (backbone + heads) ratio'],
-    ratios.map((r) => [
-      r.volume,
-      r.backend,
-      `${r.to} vs ${r.from}`,
-      r.volumeRatio.toFixed(2),
-      r.patchRatio.toFixed(2),
-    ]),
+    [
+      'volume',
+      'backend',
+      'classes',
+      'whole volume time ratio',
+      'per patch (backbone + heads) ratio',
+      'FLOP ratio (floor at equal efficiency)',
+    ],
+    ratios.map((r) => {
+      const [to, from] = [flops(r.to), flops(r.from)];
+      return [
+        r.volume,
+        r.backend,
+        `${r.to} vs ${r.from}`,
+        r.volumeRatio.toFixed(2),
+        r.patchRatio.toFixed(2),
+        to && from ? (to / from).toFixed(2) : '-',
+      ];
+    }),
   );
 }
 

@@ -105,7 +105,12 @@ function torchBaseline(
     },
   });
   if (run.status !== 0) return { unavailable: `torch_baseline.py failed: ${run.stderr.slice(-500)}` };
-  return JSON.parse(run.stdout) as TorchBaseline;
+  const baseline = JSON.parse(run.stdout) as TorchBaseline;
+  // Paths as the repository names them (the report is committed).
+  return {
+    ...baseline,
+    weights: baseline.weights.replaceAll(path.join(ROOT, 'models') + path.sep, 'models/'),
+  };
 }
 
 function gitCommit(): string {
