@@ -47,6 +47,8 @@ export interface ManifestPreprocess {
   patch: [number, number, number];
   overlap: number;
   blend: 'gaussian' | 'constant';
+  /** How a volume smaller than the patch is padded ('constant' 0 when absent; see SlidingWindowSpec.padding). */
+  padding?: 'constant' | 'replicate';
   foregroundCrop: { enabled: boolean; threshold: number };
   /** Probability threshold of a mask; 0.5 when absent. */
   threshold?: number;

@@ -1,6 +1,6 @@
 /**
  * Sliding-window inference with Gaussian blending, numerically the scheme of MONAI `sliding_window_inference`
- * (mode 'gaussian' or 'constant', padding 'constant' 0): same window starts, same importance map, same normalisation
+ * (mode 'gaussian' or 'constant', padding_mode 'constant' 0 or 'replicate'): same window starts, same importance map, same normalisation
  * Σ w·y / Σ w. Windows are visited slab by slab along z so that only one window-deep slab of accumulators is
  * held: memory is (channels + 1) x patch_z x Y x X floats, not the whole volume.
  *
@@ -21,6 +21,11 @@ export interface SlidingWindowSpec {
   blend?: 'gaussian' | 'constant';
   /** Gaussian sigma as a fraction of the patch size (MONAI's default 0.125). */
   sigmaScale?: number;
+  /**
+   * How a volume smaller than the patch is padded to it: 'constant' 0 (default) or 'replicate' (the edge voxels
+   * repeated, MONAI padding_mode 'replicate'), which lets a model trained on whole volumes read a thin series.
+   */
+  padding?: 'constant' | 'replicate';
 }
 
 /** Maps `count` patches [count,1,Px,Py,Pz] to outputs [count,C,Px,Py,Pz] (both z fastest). */
@@ -78,8 +83,8 @@ export function gaussianImportanceMap(patch: Vec3, sigmaScale = 0.125): Float32A
 }
 
 /**
- * Runs `predictor` over every window of `image` (dims [X,Y,Z], x fastest; padded with 0 to at least the patch,
- * half before and half after like MONAI) and streams the blended `channels`-channel output to `sink`.
+ * Runs `predictor` over every window of `image` (dims [X,Y,Z], x fastest; padded to at least the patch as
+ * `spec.padding` says, half before and half after like MONAI) and streams the blended `channels`-channel output to `sink`.
  */
 export async function slidingWindow(
   image: Float32Array,
@@ -152,7 +157,9 @@ export async function slidingWindow(
     await new Promise((resolve) => setTimeout(resolve, 0));
     hooks.signal?.throwIfAborted();
     const batch = windows.slice(first, first + spec.batch);
-    batch.forEach((start, b) => extractPatch(image, dims, padLo, start, spec.patch, input, b * patchVoxels));
+    batch.forEach((start, b) =>
+      extractPatch(image, dims, padLo, start, spec.patch, spec.padding === 'replicate', input, b * patchVoxels),
+    );
     const output = await predictor(input.subarray(0, batch.length * patchVoxels), batch.length);
     hooks.signal?.throwIfAborted();
     if (output.length !== batch.length * channels * patchVoxels) {
@@ -191,26 +198,34 @@ export async function slidingWindow(
   }
 }
 
-/** Copies one window (padded coordinates `start`) into `out` at `offset` as [Px][Py][Pz], zero outside the image. */
+/**
+ * Copies one window (padded coordinates `start`) into `out` at `offset` as [Px][Py][Pz]; outside the image, zero or
+ * (`replicate`) the nearest edge voxel. Windows never leave the padded volume, so clamping is exactly edge padding.
+ */
 function extractPatch(
   image: Float32Array,
   dims: Vec3,
   padLo: Vec3,
   start: Vec3,
   patch: Vec3,
+  replicate: boolean,
   out: Float32Array,
   offset: number,
 ) {
   const [px, py, pz] = patch;
   const [dx, dy, dz] = dims;
+  const clamp = (i: number, d: number) => (i < 0 ? 0 : i >= d ? d - 1 : i);
   let n = offset;
   for (let x = 0; x < px; x++) {
-    const ix = start[0] + x - padLo[0];
+    const rx = start[0] + x - padLo[0];
+    const ix = replicate ? clamp(rx, dx) : rx;
     for (let y = 0; y < py; y++) {
-      const iy = start[1] + y - padLo[1];
+      const ry = start[1] + y - padLo[1];
+      const iy = replicate ? clamp(ry, dy) : ry;
       const inside = ix >= 0 && ix < dx && iy >= 0 && iy < dy;
       for (let z = 0; z < pz; z++, n++) {
-        const iz = start[2] + z - padLo[2];
+        const rz = start[2] + z - padLo[2];
+        const iz = replicate ? clamp(rz, dz) : rz;
         out[n] = inside && iz >= 0 && iz < dz ? (image[ix + dx * (iy + dy * iz)] as number) : 0;
       }
     }

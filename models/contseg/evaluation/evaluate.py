@@ -38,7 +38,12 @@ def _average(per_case: list[dict[str, float | None]], classes: Sequence[str]) ->
 
 
 def score_case(
-    model: ContinualSegmenter, prepared: PreparedCase, spacing: Sequence[float], patch: Sequence[int], overlap: float
+    model: ContinualSegmenter,
+    prepared: PreparedCase,
+    spacing: Sequence[float],
+    patch: Sequence[int],
+    overlap: float,
+    padding: str = "constant",
 ) -> dict[str, dict[str, float | None]]:
     """One pre-processed case -> {"dice", "dice_postprocessed", "hd95", "hd95_postprocessed"}, each {class: value}.
 
@@ -46,7 +51,7 @@ def score_case(
     """
     classes = model.class_names
     target = encode_targets(prepared.label, classes, prepared.class_map)
-    masks = hard_predictions(predict_probabilities(model, prepared.image, patch, overlap=overlap)).cpu()
+    masks = hard_predictions(predict_probabilities(model, prepared.image, patch, overlap=overlap, padding=padding)).cpu()
     post = postprocess(masks, classes)
     return {
         "dice": dice_per_class(masks, target, classes),
@@ -76,6 +81,7 @@ def evaluate_dataset(
     spacing: Sequence[float],
     patch: Sequence[int],
     overlap: float = 0.5,
+    padding: str = "constant",
 ) -> dict[str, Any]:
     """Per-case and mean Dice and HD95 (mm), before and after post-processing, for every model class.
 
@@ -86,7 +92,7 @@ def evaluate_dataset(
     for case_id in dataset.case_ids():
         t0 = time.time()
         prepared = preprocess_case(dataset.load(case_id), spacing)
-        scores = score_case(model, prepared, spacing, patch, overlap)
+        scores = score_case(model, prepared, spacing, patch, overlap, padding)
         cases.append({"case": case_id, "grid": list(prepared.image.shape[1:]), **scores, "seconds": round(time.time() - t0, 1)})
         log.info("evaluated %s: mean Dice %s (post-processed %s)", case_id, mean_dice(scores["dice"]), mean_dice(scores["dice_postprocessed"]))
     return summarise_cases(dataset.name, model.class_names, cases)
@@ -111,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     spec = load_yaml(args.dataset)
     dataset = build_dataset(spec, args.dataset.resolve().parent, args.dataset.stem)
     pre = ckpt["preprocess"]
-    report = evaluate_dataset(model, dataset, pre["spacing"], pre["patch"], pre.get("overlap", 0.5))
+    report = evaluate_dataset(model, dataset, pre["spacing"], pre["patch"], pre.get("overlap", 0.5), pre.get("padding", "constant"))
     text = json.dumps(report, indent=2)
     if args.out:
         args.out.write_text(text)

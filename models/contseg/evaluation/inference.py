@@ -20,10 +20,12 @@ def predict_probabilities(
     classes: Sequence[str] | None = None,
     overlap: float = 0.5,
     sw_batch_size: int = 1,
+    padding: str = "constant",
 ) -> torch.Tensor:
     """image [1, D, H, W] in [0, 1] -> sigmoid probabilities [C, D, H, W] (float32, on the image's device).
 
     Windows of ``patch`` (multiples of 32) overlap by ``overlap`` and are blended with a Gaussian; bf16 autocast on CUDA.
+    A volume smaller than the patch is padded with zeros (``padding`` "constant") or its edge voxels ("replicate").
     """
     was_training = model.training
     model.eval()
@@ -37,6 +39,7 @@ def predict_probabilities(
             predictor=lambda patch_batch: model(patch_batch, classes).float(),
             overlap=overlap,
             mode="gaussian",
+            padding_mode=padding,
         )
     model.train(was_training)
     return torch.sigmoid(torch.as_tensor(logits).as_subclass(torch.Tensor)[0].float())

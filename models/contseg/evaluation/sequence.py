@@ -60,10 +60,11 @@ class _Step:
         return lineage[-1]
 
     @property
-    def grid(self) -> tuple[tuple[float, ...], tuple[int, ...], float]:
-        """(spacing, patch, overlap) the step was trained with and is evaluated with."""
+    def grid(self) -> tuple[tuple[float, ...], tuple[int, ...], float, str]:
+        """(spacing, patch, overlap, padding) the step was trained with and is evaluated with."""
         pre = self.checkpoint["preprocess"]
-        return tuple(float(s) for s in pre["spacing"]), tuple(int(p) for p in pre["patch"]), float(pre.get("overlap", 0.5))
+        spacing, patch = tuple(float(s) for s in pre["spacing"]), tuple(int(p) for p in pre["patch"])
+        return spacing, patch, float(pre.get("overlap", 0.5)), str(pre.get("padding", "constant"))
 
 
 def _load_steps(checkpoints: Sequence[Path], device: torch.device) -> list[_Step]:
@@ -98,12 +99,12 @@ def _score_steps(steps: Sequence[_Step], dataset: SegmentationDataset) -> list[l
         raw = dataset.load(case_id)
         prepared_by_spacing = {}
         for i, step in enumerate(steps):
-            spacing, patch, overlap = step.grid
+            spacing, patch, overlap, padding = step.grid
             t0 = time.time()
             if spacing not in prepared_by_spacing:
                 prepared_by_spacing[spacing] = preprocess_case(raw, spacing)
             prepared = prepared_by_spacing[spacing]
-            scores = score_case(step.model, prepared, spacing, patch, overlap)
+            scores = score_case(step.model, prepared, spacing, patch, overlap, padding)
             per_step[i].append({"case": case_id, "grid": list(prepared.image.shape[1:]), **scores, "seconds": round(time.time() - t0, 1)})
         log.info("evaluated %s with %d step checkpoints", case_id, len(steps))
     return per_step

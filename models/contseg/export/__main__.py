@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent", help="the model this continues, as id@version")
     parser.add_argument("--description", default="", help="one line for the manifest and the registry index")
     parser.add_argument("--replace", action="store_true", help="replace an existing --out folder")
+    parser.add_argument(
+        "--padding", choices=["constant", "replicate"], help="how inference pads a volume smaller than the patch (default: the checkpoint's)"
+    )
     args = parser.parse_args(argv)
     try:
         manifest = export_release(ReleaseOptions(**vars(args)))

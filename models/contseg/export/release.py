@@ -47,6 +47,7 @@ class ReleaseOptions:
     parent: str | None = None  # "id@version"
     description: str = ""
     replace: bool = False
+    padding: str | None = None  # inference padding of a volume smaller than the patch; None: the checkpoint's
 
 
 def onnx_logits(folder: Path, backbone: str, manifest_classes: list[dict[str, Any]], image: np.ndarray) -> np.ndarray:
@@ -120,7 +121,7 @@ def _metrics(checkpoint: Path) -> dict[str, Any] | None:
     return metrics
 
 
-def _preprocess(ckpt: dict[str, Any]) -> dict[str, Any]:
+def _preprocess(ckpt: dict[str, Any], padding: str | None) -> dict[str, Any]:
     pre = ckpt.get("preprocess")
     if not pre:
         raise ValueError("checkpoint has no preprocess section (spacing, patch, overlap)")
@@ -134,6 +135,7 @@ def _preprocess(ckpt: dict[str, Any]) -> dict[str, Any]:
         "patch": patch,
         "overlap": float(pre["overlap"]),
         "blend": "gaussian",
+        "padding": padding or pre.get("padding", "constant"),
         "foregroundCrop": {"enabled": True, "threshold": 0.0},
         "threshold": 0.5,
     }
@@ -207,7 +209,7 @@ def export_release(options: ReleaseOptions) -> dict[str, Any]:
     model, ckpt = load_checkpoint(options.checkpoint)
     if getattr(model, "heads_kind", "class") not in ("class", "universal"):
         raise ValueError(f"unknown heads kind {model.heads_kind!r}")
-    preprocess = _preprocess(ckpt)
+    preprocess = _preprocess(ckpt, options.padding)
     steps = _steps(ckpt)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging-"))

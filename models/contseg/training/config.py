@@ -38,6 +38,9 @@ class PreprocessConfig:
     spacing: tuple[float, float, float] = (1.5, 1.5, 1.5)
     patch: tuple[int, int, int] = (96, 96, 96)
     overlap: float = 0.5
+    # how inference pads a volume smaller than the patch: "constant" 0 (MONAI's default) or "replicate" (edge voxels;
+    # a model trained on whole volumes then reads a thin series). Saved in checkpoints and manifests.
+    padding: Literal["constant", "replicate"] = "constant"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class StepConfig:
             raise ValueError(f"step {self.name!r}: strategy {self.strategy!r} distils from a previous checkpoint; none given")
         if self.mode == "head-only" and self.previous is None:
             raise ValueError(f"step {self.name!r}: a head-only step needs a previous checkpoint")
+        if self.preprocess.padding not in ("constant", "replicate"):
+            raise ValueError(f"step {self.name!r}: preprocess.padding must be 'constant' or 'replicate', got {self.preprocess.padding!r}")
         if any(p % SIZE_MULTIPLE or p < 2 * SIZE_MULTIPLE for p in self.preprocess.patch):
             # a 32 patch leaves a 1x1x1 bottleneck, which SwinUNETR's instance norms cannot train on
             raise ValueError(

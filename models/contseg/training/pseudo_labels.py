@@ -14,10 +14,10 @@ from ..network.segmenter import ContinualSegmenter
 
 
 def pseudo_labels(
-    previous: ContinualSegmenter, image: torch.Tensor, patch: Sequence[int], overlap: float
+    previous: ContinualSegmenter, image: torch.Tensor, patch: Sequence[int], overlap: float, padding: str = "constant"
 ) -> torch.Tensor:
     """The previous model's hard predictions for all its classes: image [1, D, H, W] -> bool [C_old, D, H, W]."""
-    return hard_predictions(predict_probabilities(previous, image, patch, overlap=overlap)).cpu()
+    return hard_predictions(predict_probabilities(previous, image, patch, overlap=overlap, padding=padding)).cpu()
 
 
 def compose_step_target(

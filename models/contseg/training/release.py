@@ -57,15 +57,19 @@ def _finished_with_seed(final: Path, seed: int) -> bool:
 
 
 def evaluate_release(release: ReleaseConfig, final: Path) -> dict[str, object]:
-    """Dice per class of the final model on every evaluation set; written to <out_dir>/evaluation.json."""
+    """Dice per class of the final model on every evaluation set; written to <out_dir>/evaluation.json.
+
+    Padding is an inference setting: the release config's (its last step's preprocess.padding) wins over the checkpoint's.
+    """
     model, ckpt = load_checkpoint(final)
     pre = ckpt["preprocess"]
+    padding = release.steps[-1].preprocess.padding
     reports = {}
     for entry in release.evaluation:
         dataset = build_dataset(entry.dataset, release.steps[0].base_dir, entry.name)
-        reports[entry.name] = evaluate_dataset(model, dataset, pre["spacing"], pre["patch"], pre["overlap"])
+        reports[entry.name] = evaluate_dataset(model, dataset, pre["spacing"], pre["patch"], pre["overlap"], padding)
         log.info("evaluation %s: %s", entry.name, json.dumps(reports[entry.name]["dice_postprocessed"]))
-    result = {"checkpoint": str(final), "lineage": [s["name"] for s in ckpt["lineage"]], "sets": reports}
+    result = {"checkpoint": str(final), "lineage": [s["name"] for s in ckpt["lineage"]], "padding": padding, "sets": reports}
     (release.out_dir / "evaluation.json").write_text(json.dumps(result, indent=2))
     return result
 

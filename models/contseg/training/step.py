@@ -127,7 +127,7 @@ def prepare_cases(
         truth = encode_targets(prepared.label, step.trained_classes, prepared.class_map)
         old = None
         if previous is not None and step.strategy in PSEUDO_LABEL_STRATEGIES:
-            old = pseudo_labels(previous, prepared.image, step.preprocess.patch, step.preprocess.overlap)
+            old = pseudo_labels(previous, prepared.image, step.preprocess.patch, step.preprocess.overlap, step.preprocess.padding)
         target = compose_step_target(old_classes, old, step.trained_classes, truth)
         cases.append(TrainingCase(f"{source.name}/{case_id}", _plain(prepared.image), target, crop_centres(target, len(old_classes))))
         log.info("prepared %s %s in %.1fs", case_id, tuple(prepared.image.shape[1:]), time.time() - t0)

@@ -14,6 +14,7 @@ interface SlidingCase {
   dims: Vec3;
   patch: Vec3;
   overlap: number;
+  padding: 'constant' | 'replicate';
   image: string;
   expected: string;
 }
@@ -47,7 +48,7 @@ test('Gaussian importance map is separable, peaks at the centre and is floored a
   assert.ok(Math.min(...map) >= 1e-3);
 });
 
-test('sliding window blending matches MONAI sliding_window_inference (gaussian, padding, batches of 2)', async () => {
+test('sliding window blending matches MONAI sliding_window_inference (gaussian, constant and replicate padding, batches of 2)', async () => {
   const dir = pythonFixture('monai_reference.py');
   const cases = JSON.parse(readFileSync(path.join(dir, 'cases.json'), 'utf8')).slidingWindow as SlidingCase[];
   for (const c of cases) {
@@ -61,7 +62,7 @@ test('sliding window blending matches MONAI sliding_window_inference (gaussian, 
       c.dims,
       2,
       windowDependentPredictor,
-      { patch: c.patch, overlap: c.overlap, batch: 2 },
+      { patch: c.patch, overlap: c.overlap, batch: 2, padding: c.padding },
       (z0, depth, values) => {
         assert.equal(z0, nextZ, 'slabs arrive in order, each slice once');
         nextZ = z0 + depth;
@@ -74,7 +75,7 @@ test('sliding window blending matches MONAI sliding_window_inference (gaussian, 
     let worst = 0;
     for (let i = 0; i < got.length; i++)
       worst = Math.max(worst, Math.abs((got[i] as number) - (expected[i] as number)));
-    assert.ok(worst < 1e-5, `case ${c.dims}: max |TS - MONAI| = ${worst}`);
+    assert.ok(worst < 1e-5, `case ${c.dims} (${c.padding}): max |TS - MONAI| = ${worst}`);
   }
 });
 

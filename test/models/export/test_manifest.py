@@ -105,3 +105,18 @@ def test_schema_and_reference_errors_are_named(exported) -> None:  # noqa: ANN00
         damage(manifest)
         with pytest.raises(ManifestError, match=expected):
             check_manifest(manifest)
+
+
+def test_padding_comes_from_the_checkpoint_unless_overridden_and_the_schema_knows_only_two_modes(exported) -> None:  # noqa: ANN001
+    """A checkpoint without padding exports "constant"; --padding replicate (ReleaseOptions.padding) wins; an unknown
+    mode is refused by the schema."""
+    from contseg.export.release import _preprocess
+
+    ckpt = {"preprocess": {"spacing": [3, 3, 3], "patch": [64, 64, 64], "overlap": 0.25}}
+    assert _preprocess(ckpt, None)["padding"] == "constant"
+    assert _preprocess({"preprocess": {**ckpt["preprocess"], "padding": "replicate"}}, None)["padding"] == "replicate"
+    assert _preprocess(ckpt, "replicate")["padding"] == "replicate"
+    manifest = json.loads((exported.folder / "manifest.json").read_text())
+    manifest["preprocess"]["padding"] = "reflect"
+    with pytest.raises(ManifestError, match="reflect"):
+        check_manifest(manifest)
