@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import type { CaseResult, CaseSpec } from './engine-case.ts';
 import { renderMarkdown } from './report.ts';
 import type { BenchReport, Mode, ModelBench, TorchBaseline, VolumeInfo } from './results.ts';
@@ -213,8 +214,13 @@ async function main() {
   };
   const name = values.gpu ? 'benchmarks-gpu' : 'benchmarks';
   mkdirSync(values.out, { recursive: true });
-  writeFileSync(path.join(values.out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(path.join(values.out, `${name}.md`), renderMarkdown(report));
+  // Formatted as `npm run lint` checks the committed docs.
+  const write = async (file: string, text: string) => {
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
+  };
+  await write(path.join(values.out, `${name}.json`), JSON.stringify(report));
+  await write(path.join(values.out, `${name}.md`), renderMarkdown(report));
   log(`wrote ${path.join(values.out, name)}.md and .json`);
 }
 
