@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -134,7 +133,6 @@ def main() -> None:
                 }
             )
             del weights
-    np.set_printoptions(precision=3)
     print(json.dumps(out))
 
 
