@@ -70,10 +70,14 @@ const parseCheck = (_output: string, exitCode: number): Counts =>
   exitCode === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
 
 /** node's runner given no files would search the whole tree: a suite without test files fails instead. */
-function nodeTest(dir: string, concurrency: number): string[] {
-  const files = findFiles(dir, '.test.ts');
+function nodeTest(dirs: string[], concurrency: number): string[] {
+  const files = dirs.flatMap((dir) => findFiles(dir, '.test.ts'));
   if (!files.length)
-    return [process.execPath, '-e', `console.error('no test files under ${dir}'); process.exit(1)`];
+    return [
+      process.execPath,
+      '-e',
+      `console.error('no test files under ${dirs.join(', ')}'); process.exit(1)`,
+    ];
   return [
     process.execPath,
     '--import',
@@ -88,14 +92,14 @@ function nodeTest(dir: string, concurrency: number): string[] {
 const suites: Suite[] = [
   { name: 'typecheck', command: ['npx', 'tsc', '-p', 'tsconfig.json', '--noEmit'], parse: parseCheck },
   { name: 'lint', command: ['npm', 'run', '--silent', 'lint'], parse: parseCheck },
-  { name: 'unit', command: nodeTest('test/extension', 2), parse: parseNodeTest },
+  { name: 'unit', command: nodeTest(['test/extension', 'test/bench'], 2), parse: parseNodeTest },
   {
     name: 'python',
     command: ['models/.venv/bin/python', '-m', 'pytest', 'test/models', '-q', '-p', 'no:cacheprovider'],
     parse: parsePytest,
   },
-  { name: 'integration', command: nodeTest('test/integration', 1), parse: parseNodeTest },
-  { name: 'e2e', command: nodeTest('test/e2e', 1), parse: parseNodeTest },
+  { name: 'integration', command: nodeTest(['test/integration'], 1), parse: parseNodeTest },
+  { name: 'e2e', command: nodeTest(['test/e2e'], 1), parse: parseNodeTest },
 ];
 
 function run(suite: Suite): Promise<Counts> {
