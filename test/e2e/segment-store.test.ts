@@ -19,6 +19,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { launchBrowser, type BrowserSession } from '../harness/browser.ts';
 import { firstString, qido, TAG } from '../harness/dicomweb.ts';
 import {
@@ -118,6 +119,25 @@ const classVoxels = (segmentations: ViewerSegmentation[], names: string[]) =>
 /** Our run's segmentations (labelled "AI: <model> <version>", one per layer). */
 const aiLayers = (segmentations: ViewerSegmentation[]) =>
   segmentations.filter((s) => s.label.startsWith('AI: '));
+
+const sameMl = (a: number, b: number) => Math.abs(a - b) < 1e-6 * Math.max(1, b);
+
+/**
+ * The voxels of each found class in our run's layers, checked against the panel's rows: each class's voxel count
+ * times the voxel volume is the volume the engine reported.
+ */
+async function engineMasksShown(page: Page, rows: { name?: string; ml: number }[], voxelMl: number) {
+  const found = rows.filter((r) => r.ml > 0);
+  const masks = classVoxels(
+    aiLayers(await readViewerSegmentations(page)),
+    found.map((r) => r.name!),
+  );
+  for (const row of found) {
+    const ml = masks[row.name!]!.size * voxelMl;
+    assert.ok(sameMl(ml, row.ml), `${row.name}: viewer ${ml} mL, engine ${row.ml} mL`);
+  }
+  return masks;
+}
 
 /** Asserts that every class's voxels are the same in both (Dice 1.000) and returns the Dice values for the log. */
 function assertSameVoxels(
@@ -247,8 +267,8 @@ describe('segment and store', { timeout: 1_800_000 }, () => {
     await shot(session, 'step1-prompts');
     const run = panel.getByRole('button', { name: 'Segment 3 structures' });
 
-    // 2a. Cancel while the model runs: the worker stops (the panel hears back from it), the panel is ready to run
-    // again, and no segmentation is left in the viewer.
+    // 2a. Cancel while the model runs: the worker stops after the window it is computing (the panel hears back from
+    // it), the panel is ready to run again, and no segmentation is left in the viewer.
     await run.click();
     await panel.getByText(/Running the model/).waitFor({ timeout: RUN_MS });
     const cancelledAt = Date.now();
@@ -256,7 +276,7 @@ describe('segment and store', { timeout: 1_800_000 }, () => {
     await panel
       .getByTestId('run-section')
       .and(page.locator('[data-phase="cancelled"]'))
-      .waitFor({ timeout: 30_000 });
+      .waitFor({ timeout: RUN_MS });
     const cancelMs = Date.now() - cancelledAt;
     console.log(`# cancel took effect in ${cancelMs} ms`);
     assert.equal(
@@ -314,14 +334,7 @@ describe('segment and store', { timeout: 1_800_000 }, () => {
     assert.equal(await panel.getByTestId('image-source').getAttribute('data-from'), 'viewer');
     // The engine's masks as OHIF holds them: each class's voxel count is the volume the engine reported.
     const { voxelMl } = await ctGrid(stack.orthanc.dicomWebUrl, study);
-    const engineMasks = classVoxels(aiLayers(await readViewerSegmentations(page)), foundNames);
-    for (const row of rows.filter((r) => r.ml > 0)) {
-      const ml = engineMasks[row.name!]!.size * voxelMl;
-      assert.ok(
-        Math.abs(ml - row.ml) < 1e-6 * Math.max(1, row.ml),
-        `${row.name}: viewer ${ml} mL, engine ${row.ml} mL`,
-      );
-    }
+    const engineMasks = await engineMasksShown(page, rows, voxelMl);
     // "Go to" moves the viewport to the structure's largest slice, where its overlay is drawn on the CT; Hide and
     // Show change the overlay.
     const sliceText = () =>
@@ -403,10 +416,7 @@ describe('segment and store', { timeout: 1_800_000 }, () => {
         ['left out, 20–50 %', c.leftOut],
       ] as const) {
         const n = segmentVoxels(confidenceLayers, `${c.name}: ${band}`).size;
-        assert.ok(
-          Math.abs(n * voxelMl - ml) < 1e-6 * Math.max(1, ml),
-          `${c.name} ${band}: ${n} voxels, panel ${ml} mL`,
-        );
+        assert.ok(sameMl(n * voxelMl, ml), `${c.name} ${band}: ${n} voxels, panel ${ml} mL`);
       }
     }
     await shot(session, 'step3-confidence');
@@ -498,14 +508,7 @@ describe('segment and store', { timeout: 1_800_000 }, () => {
         const foundNames = rows.filter((r) => r.ml > 0).map((r) => r.name);
         assert.ok(foundNames.length > 0, `the model found none of ${REAL_CLASSES.join(', ')}`);
         const { voxelMl } = await ctGrid(stack.orthanc.dicomWebUrl, realStudy);
-        const engineMasks = classVoxels(aiLayers(await readViewerSegmentations(page)), foundNames);
-        for (const row of rows.filter((r) => r.ml > 0)) {
-          const ml = engineMasks[row.name]!.size * voxelMl;
-          assert.ok(
-            Math.abs(ml - row.ml) < 1e-6 * Math.max(1, row.ml),
-            `${row.name}: viewer ${ml} mL, engine ${row.ml} mL`,
-          );
-        }
+        const engineMasks = await engineMasksShown(page, rows, voxelMl);
         await panel.getByRole('button', { name: 'Store to PACS' }).click();
         await panel
           .getByTestId('save')
