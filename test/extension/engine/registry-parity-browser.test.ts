@@ -76,8 +76,8 @@ test(
   },
 );
 
-// One 64^3 window of the fs12 backbone takes SwiftShader 2-25 minutes on a shared 2-core machine (22 min measured), so this is
-// opt-in like webgpu-clean's full backbone run.
+// One 64^3 window of the fs12 backbone takes SwiftShader 2-25 minutes on a shared 2-core machine (22 min measured),
+// so this is opt-in like webgpu-clean's full backbone run.
 const webGpuSkip =
   sharedDataMissing ||
   (process.env.CONTSEG_WEBGPU_FULL === '1'
