@@ -158,7 +158,16 @@ export async function slidingWindow(
     hooks.signal?.throwIfAborted();
     const batch = windows.slice(first, first + spec.batch);
     batch.forEach((start, b) =>
-      extractPatch(image, dims, padLo, start, spec.patch, spec.padding === 'replicate', input, b * patchVoxels),
+      extractPatch(
+        image,
+        dims,
+        padLo,
+        start,
+        spec.patch,
+        spec.padding === 'replicate',
+        input,
+        b * patchVoxels,
+      ),
     );
     const output = await predictor(input.subarray(0, batch.length * patchVoxels), batch.length);
     hooks.signal?.throwIfAborted();
