@@ -94,6 +94,7 @@ def tier_setup(config: BenchmarkConfig) -> list[str]:
         f"Config `{config.name}`: feature size {first.model.feature_size}, {first.preprocess.spacing[0]:g} mm, "
         f"{'x'.join(map(str, first.preprocess.patch))} patches, batch {first.train.batch_size}; methods "
         f"{', '.join(config.methods)}; seeds {list(config.seeds)}.",
+        "",
     ]
     for sequence in config.sequences:
         steps = "; ".join(f"{s.name} ({', '.join(s.new_classes)}; {s.train.iterations} iterations)" for s in sequence.steps)
