@@ -42,14 +42,17 @@ const ENGINE_STAGES: Record<EngineProgress['stage'], string> = {
 /** The engine worker of this page, started on first use and kept (the model stays loaded between runs). */
 let engine: { client: EngineClient; manifestUrl?: string; manifest?: Manifest } | undefined;
 
+/** A new engine worker (webpack bundles the worker from this `new Worker(new URL(...))` form). */
+function startEngineWorker(): Worker {
+  return new Worker(new URL('../../engine/worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'organ-tumour-ai-engine',
+  });
+}
+
 function engineClient() {
-  if (!engine) {
-    const worker = new Worker(new URL('../../engine/worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'organ-tumour-ai-engine',
-    });
-    engine = { client: new EngineClient(worker) };
-  }
+  // The restart factory lets the client finish a run in a fresh worker on WASM when the GPU device is lost.
+  engine ??= { client: new EngineClient(startEngineWorker(), startEngineWorker) };
   return engine;
 }
 
