@@ -211,25 +211,17 @@ function nodeTables(): { backbone: NodeTable; heads: NodeTable } {
   };
 }
 
-test('heads.onnx: every node the WebGPU EP can take is on it (only int64 shape nodes on the CPU), no console error', async () => {
-  const nodes = nodeTables().heads;
-  const { placements, errors } = await placementsOf('heads.onnx');
-  assert.deepEqual(errors, [], 'no WebGPU or ORT error on the console');
-  // ORT's NHWC layout transform replaces Convs and merges Transposes even with optimisations off, so not every
-  // exported name appears; every node it placed off the GPU must be an exported int64 shape node.
-  assert.ok(placements.size >= Object.keys(nodes).length / 2, `ORT logged ${placements.size} placements`);
-  assert.deepEqual(computeNodesOffGpu(placements, nodes), []);
-});
-
-test('backbone.onnx: every node the WebGPU EP can take is on it (only int64 shape nodes on the CPU), no console error', async () => {
-  const nodes = nodeTables().backbone;
-  const { placements, errors } = await placementsOf('backbone.onnx');
-  assert.deepEqual(errors, [], 'no WebGPU or ORT error on the console');
-  // ORT's NHWC layout transform replaces Convs and merges Transposes even with optimisations off, so not every
-  // exported name appears; every node it placed off the GPU must be an exported int64 shape node.
-  assert.ok(placements.size >= Object.keys(nodes).length / 2, `ORT logged ${placements.size} placements`);
-  assert.deepEqual(computeNodesOffGpu(placements, nodes), []);
-});
+for (const graph of ['heads', 'backbone'] as const) {
+  test(`${graph}.onnx: every node the WebGPU EP can take is on it (only int64 shape nodes on the CPU), no console error`, async () => {
+    const nodes = nodeTables()[graph];
+    const { placements, errors } = await placementsOf(`${graph}.onnx`);
+    assert.deepEqual(errors, [], 'no WebGPU or ORT error on the console');
+    // ORT's NHWC layout transform replaces Convs and merges Transposes even with optimisations off, so not every
+    // exported name appears; every node it placed off the GPU must be an exported int64 shape node.
+    assert.ok(placements.size >= Object.keys(nodes).length / 2, `ORT logged ${placements.size} placements`);
+    assert.deepEqual(computeNodesOffGpu(placements, nodes), []);
+  });
+}
 
 test('heads.onnx on WebGPU (SwiftShader): logits equal PyTorch, no WebGPU device error', async () => {
   const classFiles = ['classes/liver.f32', 'classes/liver-tumour.f32'];
