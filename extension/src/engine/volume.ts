@@ -36,7 +36,8 @@ export function directionColumn(direction: readonly number[], c: number): [numbe
 
 /**
  * Throws an EngineError naming the first problem found: not CT, bad dims or voxel count, over MAX_VOXELS,
- * non-positive spacing, a direction matrix that is not orthonormal (sheared, e.g. gantry tilt), NaN/Inf voxels.
+ * non-positive spacing, a direction matrix that is not orthonormal (sheared, e.g. gantry tilt), NaN/Inf voxels,
+ * intensities that are not Hounsfield units (no air, or nothing at 0 HU or above: an MR tagged CT).
  */
 export function validateVolume(volume: Volume): void {
   if (volume.modality !== 'CT') {
@@ -72,19 +73,37 @@ export function validateVolume(volume: Volume): void {
     throw new EngineError('bad-direction', `origin must be three finite numbers, got [${volume.origin}]`);
   }
   validateDirection(volume.direction);
-  if (volume.voxels instanceof Float32Array) {
-    const voxels = volume.voxels;
-    for (let n = 0; n < voxels.length; n++) {
-      if (!Number.isFinite(voxels[n] as number)) {
-        const i = n % dims[0];
-        const j = Math.floor(n / dims[0]) % dims[1];
-        const k = Math.floor(n / (dims[0] * dims[1]));
-        throw new EngineError(
-          'non-finite-voxel',
-          `voxel (${i}, ${j}, ${k}) is ${voxels[n]}; CT values must be finite`,
-        );
-      }
+  checkHounsfieldRange(volume);
+}
+
+/**
+ * A CT in Hounsfield units holds air (about -1000 HU) and soft tissue (0 HU and above): a volume with no voxel at or
+ * below this, or none at or above 0, is not CT (an MR series or a normalised image), whatever its modality tag says.
+ * The same rule as contseg.data.check_ct.
+ */
+export const MAX_AIR_HU = -500;
+
+/** Scans every voxel once: non-finite values (Float32Array) and an intensity range that cannot be CT. */
+function checkHounsfieldRange({ voxels, dims }: Volume): void {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let n = 0; n < voxels.length; n++) {
+    const v = voxels[n] as number;
+    if (!Number.isFinite(v)) {
+      const i = n % dims[0];
+      const j = Math.floor(n / dims[0]) % dims[1];
+      const k = Math.floor(n / (dims[0] * dims[1]));
+      throw new EngineError('non-finite-voxel', `voxel (${i}, ${j}, ${k}) is ${v}; CT values must be finite`);
     }
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  if (low > MAX_AIR_HU || high < 0) {
+    throw new EngineError(
+      'not-ct',
+      `intensities ${Math.round(low)}..${Math.round(high)} do not look like CT Hounsfield units (no air below ` +
+        `${MAX_AIR_HU} HU, or nothing at or above 0 HU); is this an MR or an already normalised image?`,
+    );
   }
 }
 

@@ -54,7 +54,8 @@ test('a request beyond the memory limit is refused before any work, naming the l
   const dims: [number, number, number] = [512, 512, 600];
   const stages: Progress[] = [];
   const volume = {
-    voxels: new Int16Array(dims[0] * dims[1] * dims[2]),
+    // Air with one 0 HU voxel at the start (in the small volume below too): a CT range.
+    voxels: new Int16Array(dims[0] * dims[1] * dims[2]).fill(-1000).fill(0, 0, 1),
     dims,
     spacing: [0.75, 0.75, 0.5] as [number, number, number],
     origin: [0, 0, 0] as [number, number, number],

@@ -145,12 +145,21 @@ test('aborting mid-inference rejects with the reason, releases the sessions, and
   assert.ok((again.classes[0]?.voxels ?? 0) > 0);
 });
 
-test('bad requests are refused before any work: unknown class with suggestions, non-CT volume', async () => {
+test('bad requests are refused before any work: unknown class with suggestions, non-CT volume, MR intensities tagged CT', async () => {
   await assert.rejects(model.segment(phantomVolume(), { classes: ['livr'] }), /did you mean "liver"/);
   await assert.rejects(
     model.segment({ ...phantomVolume(), modality: 'PT' }, { classes: ['liver'] }),
     (e: unknown) => e instanceof EngineError && e.code === 'not-ct',
   );
+  // The phantom's HU shifted into an MR-like 0..1200 range, modality still "CT".
+  const ct = phantomVolume();
+  const mr = { ...ct, voxels: ct.voxels.map((hu) => hu + 1000) };
+  const progress: Progress[] = [];
+  await assert.rejects(
+    model.segment(mr, { classes: ['liver'], onProgress: (p) => progress.push(p) }),
+    (e: unknown) => e instanceof EngineError && e.code === 'not-ct' && /0\.\.1200 .*MR/.test(e.message),
+  );
+  assert.deepEqual(progress, [], 'refused before pre-processing');
 });
 
 test('a second load with the same cache downloads nothing but the manifest', async () => {

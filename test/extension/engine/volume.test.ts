@@ -5,7 +5,8 @@ import { EngineError } from '../../../extension/src/engine/errors.ts';
 import { MAX_VOXELS, validateVolume, type Volume } from '../../../extension/src/engine/volume.ts';
 
 const good = (): Volume => ({
-  voxels: new Int16Array(4 * 3 * 2),
+  // Air and soft tissue, as in any CT.
+  voxels: Int16Array.from({ length: 4 * 3 * 2 }, (_, n) => (n % 2 ? -1000 : 40)),
   dims: [4, 3, 2],
   spacing: [0.8, 0.8, 2.5],
   origin: [0, 0, 0],
@@ -31,6 +32,19 @@ test('a well-formed CT volume passes validation', () => validateVolume(good()));
 
 test('a non-CT series is refused, naming its modality', () =>
   rejects({ ...good(), modality: 'MR' }, 'not-ct', /"MR"/));
+
+test('a volume tagged CT whose intensities are not Hounsfield units (an MR, a normalised image) is refused with its range', () => {
+  // T1 MR magnitudes: no air below -500 HU.
+  const mr = Int16Array.from({ length: 24 }, (_, n) => 20 * n);
+  rejects({ ...good(), voxels: mr }, 'not-ct', /intensities 0\.\.460 do not look like CT.*is this an MR/);
+  // An image windowed to [0, 1] as float.
+  const normalised = Float32Array.from({ length: 24 }, (_, n) => n / 23);
+  rejects({ ...good(), voxels: normalised }, 'not-ct', /intensities 0\.\.1 do not look like CT/);
+  // Only negative values (e.g. an inverted image): nothing at or above 0 HU.
+  rejects({ ...good(), voxels: new Int16Array(24).fill(-2000) }, 'not-ct', /-2000\.\.-2000/);
+  // At the boundary: air exactly at -500 HU and tissue at 0 HU is accepted, like contseg.data.check_ct.
+  validateVolume({ ...good(), voxels: Int16Array.from({ length: 24 }, (_, n) => (n ? 0 : -500)) });
+});
 
 test('NaN or Infinity voxels are refused with the voxel position', () => {
   const voxels = new Float32Array(24);

@@ -28,11 +28,12 @@ after(async () => {
   await server.close();
 });
 
-/** A 0 HU slab (all foreground: 3 windows of 64 along x) holding a 150 HU ball. */
+/** A 0 HU slab (all foreground: 3 windows of 64 along x) holding a 150 HU ball and one air voxel (a CT range). */
 function body(): Volume {
   const dims: [number, number, number] = [100, 30, 20];
   const voxels = new Int16Array(100 * 30 * 20).map((_, n) => {
     const [x, y, z] = [n % 100, Math.floor(n / 100) % 30, Math.floor(n / 3000)];
+    if (n === 0) return -1000;
     return (x - 15) ** 2 + (y - 15) ** 2 + (z - 10) ** 2 < 49 ? 150 : 0;
   });
   return {
