@@ -3,6 +3,8 @@ on its own dataset only), then evaluate on the held-out sets. Re-running resumes
 
     models/.venv/bin/python -m contseg.training.release --config models/configs/release-fast.yaml --seed 0
 
+--threads N overrides every step's CPU thread count (e.g. a GPU config re-run on a 2-core CPU).
+
 Writes <out_dir>/<step>/final.pt per step, <out_dir>/final.pt (the last step's model), <out_dir>/evaluation.json,
 and logs to <out_dir>/train.log.
 """
@@ -51,6 +53,14 @@ def train_release(release: ReleaseConfig, seed: int) -> Path:
     return out
 
 
+def with_threads(release: ReleaseConfig, threads: int) -> ReleaseConfig:
+    """The release with every step's torch CPU threads set to ``threads`` (a GPU config's 8 would oversubscribe 2 cores)."""
+    if threads < 0:
+        raise ValueError(f"--threads must be >= 0 (0 = torch's default), got {threads}")
+    steps = tuple(replace(step, train=replace(step.train, threads=threads)) for step in release.steps)
+    return replace(release, steps=steps)
+
+
 def _finished_with_seed(final: Path, seed: int) -> bool:
     _, ckpt = load_checkpoint(final)
     return bool(ckpt["lineage"]) and ckpt["lineage"][-1]["seed"] == seed
@@ -81,8 +91,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-evaluation", action="store_true")
+    parser.add_argument(
+        "--threads", type=int, help="CPU threads for every step, overriding the config's (speed only, not the recipe)"
+    )
     args = parser.parse_args(argv)
     release = load_release_config(args.config)
+    if args.threads is not None:
+        release = with_threads(release, args.threads)
     setup_logging(release.out_dir / "train.log")
     t0 = time.time()
     final = train_release(release, args.seed)

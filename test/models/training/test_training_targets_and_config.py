@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 
 from contseg.training import compose_step_target, load_release_config
 from contseg.training.config import step_from_mapping
+from contseg.training.release import with_threads
 
 CONFIGS = Path(__file__).resolve().parents[3] / "models" / "configs"
 
@@ -65,3 +67,14 @@ def test_a_release_step_continues_from_the_step_before_it_so_head_only_and_disti
     assert release.steps[0].previous is None
     assert release.steps[1].previous == tmp_path / "out" / "organs" / "final.pt"
     assert release.steps[1].mode == "head-only" and release.steps[1].strategy == "lwf"
+
+
+def test_threads_override_changes_only_every_steps_thread_count_and_refuses_negative() -> None:
+    release = load_release_config(CONFIGS / "release-gpu.yaml")
+    cpu = with_threads(release, 2)
+    assert [s.train.threads for s in cpu.steps] == [2, 2]
+    assert [replace(s, train=replace(s.train, threads=0)) for s in cpu.steps] == [
+        replace(s, train=replace(s.train, threads=0)) for s in release.steps
+    ]
+    with pytest.raises(ValueError, match="--threads must be >= 0"):
+        with_threads(release, -1)
