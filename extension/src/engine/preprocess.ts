@@ -1,3 +1,4 @@
+import { nonZeroBox } from './postprocess.ts';
 import { directionColumn, type Volume } from './volume.ts';
 
 /** Inclusive-exclusive voxel box [lo, hi) on a grid. */
@@ -297,33 +298,62 @@ function cropInPlace(data: Float32Array, dims: [number, number, number], box: Bo
  * equals the input spacing this is the exact inverse of the RAS permutation and crop.
  */
 export function maskToInputGrid(mask: Uint8Array, space: ModelSpaceImage, volume: Volume): Uint8Array {
+  return valuesToInputGrid(mask, space, volume).grid;
+}
+
+/**
+ * As maskToInputGrid, visiting only the input voxels that map into the bounding box of the non-zero model voxels
+ * (the rest stay 0), and counting the non-zero voxels written: cost follows the structure's size, not the volume's.
+ */
+export function valuesToInputGrid(
+  values: Uint8Array,
+  space: ModelSpaceImage,
+  volume: Volume,
+): { grid: Uint8Array; nonZero: number } {
+  const [nx, ny, nz] = volume.dims;
+  const grid = new Uint8Array(nx * ny * nz);
+  const box = nonZeroBox(values, space.dims);
+  if (!box) return { grid, nonZero: 0 };
   const rasStrides = [1, space.dims[0], space.dims[0] * space.dims[1]];
-  // For input axis d: offset contribution (in the cropped model mask) of each input index, or -1 when outside.
-  const tables = [0, 1, 2].map((d) => {
+  // For input axis d: the offset (in the cropped model map) of each input index, and the input index range [from,
+  // to) that lands inside the box (nearest-neighbour mapping is monotone, so that range is contiguous).
+  const axes = [0, 1, 2].map((d) => {
     const r = space.axisMap.inputAxis.indexOf(d);
     const size = volume.dims[d] as number;
     const ratio = (space.rasSpacing[r] as number) / (space.modelSpacing[r] as number);
-    const table = new Int32Array(size);
+    const offsets = new Int32Array(size);
+    let from = size;
+    let to = 0;
     for (let i = 0; i < size; i++) {
       const ras = space.axisMap.flip[r] ? size - 1 - i : i;
       const m = Math.round(ras * ratio) - (space.box.lo[r] as number);
-      table[i] = m >= 0 && m < (space.dims[r] as number) ? m * (rasStrides[r] as number) : -1;
+      offsets[i] = m * (rasStrides[r] as number);
+      if (m >= (box.lo[r] as number) && m < (box.hi[r] as number)) {
+        from = Math.min(from, i);
+        to = i + 1;
+      }
     }
-    return table;
-  }) as [Int32Array, Int32Array, Int32Array];
-  const [nx, ny, nz] = volume.dims;
-  const out = new Uint8Array(nx * ny * nz);
-  let n = 0;
-  for (let k = 0; k < nz; k++) {
-    const tk = tables[2][k] as number;
-    for (let j = 0; j < ny; j++, n += nx) {
-      const tj = tables[1][j] as number;
-      if (tk < 0 || tj < 0) continue;
-      for (let i = 0; i < nx; i++) {
-        const ti = tables[0][i] as number;
-        if (ti >= 0) out[n + i] = mask[tk + tj + ti] as number;
+    return { offsets, from, to };
+  }) as [AxisRange, AxisRange, AxisRange];
+  const [ax, ay, az] = axes;
+  let nonZero = 0;
+  for (let k = az.from; k < az.to; k++) {
+    const tk = az.offsets[k] as number;
+    for (let j = ay.from; j < ay.to; j++) {
+      const tkj = tk + (ay.offsets[j] as number);
+      const row = nx * (j + ny * k);
+      for (let i = ax.from; i < ax.to; i++) {
+        const v = values[tkj + (ax.offsets[i] as number)] as number;
+        grid[row + i] = v;
+        if (v) nonZero++;
       }
     }
   }
-  return out;
+  return { grid, nonZero };
+}
+
+interface AxisRange {
+  offsets: Int32Array;
+  from: number;
+  to: number;
 }

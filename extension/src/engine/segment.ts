@@ -1,8 +1,8 @@
 import { resolveClassNames } from './class-names.ts';
 import type { Manifest, ManifestClass } from './manifest.ts';
 import { checkMemory } from './memory.ts';
-import { countVoxels, keepInside, keepLargestComponent, volumeMl, type Connectivity } from './postprocess.ts';
-import { maskToInputGrid, toModelSpace } from './preprocess.ts';
+import { keepInside, keepLargestComponent, volumeMl, type Connectivity } from './postprocess.ts';
+import { toModelSpace, valuesToInputGrid } from './preprocess.ts';
 import type { Backend, GeneratorTensors } from './session.ts';
 import { slidingWindow, type PatchPredictor } from './sliding-window.ts';
 import { validateVolume, type Volume } from './volume.ts';
@@ -168,9 +168,9 @@ export async function segmentVolume(
   const results: SegmentedClass[] = [];
   for (const [c, name] of requested.entries()) {
     signal?.throwIfAborted();
-    const mask = maskToInputGrid(masks[c] as Uint8Array, space, volume);
-    const voxels = countVoxels(mask);
-    const probability = probabilities && maskToInputGrid(probabilities[c] as Uint8Array, space, volume);
+    const { grid: mask, nonZero: voxels } = valuesToInputGrid(masks[c] as Uint8Array, space, volume);
+    const probability =
+      probabilities && valuesToInputGrid(probabilities[c] as Uint8Array, space, volume).grid;
     results.push({ name, mask, voxels, volumeMl: voxels * voxelMl, ...(probability ? { probability } : {}) });
     onProgress?.({ stage: 'postprocess', done: c + 1, total: requested.length });
   }

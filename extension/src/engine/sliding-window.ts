@@ -2,7 +2,8 @@
  * Sliding-window inference with Gaussian blending, numerically the scheme of MONAI `sliding_window_inference`
  * (mode 'gaussian' or 'constant', padding_mode 'constant' 0 or 'replicate'): same window starts, same importance map, same normalisation
  * Σ w·y / Σ w. Windows are visited slab by slab along z so that only one window-deep slab of accumulators is
- * held: memory is (channels + 1) x patch_z x Y x X floats, not the whole volume.
+ * held: memory is (channels + 1) x patch_z x Y x X floats, not the whole volume. Blending is linear in the voxels
+ * of the outputs with no allocation per window, so its cost per class is one multiply-add per output value.
  *
  * Tensor layout at the predictor boundary follows PyTorch/MONAI on a RAS array indexed [x][y][z]:
  * patches are [B, 1, Px, Py, Pz] and outputs [B, C, Px, Py, Pz], the LAST axis (z) fastest. The image given to
@@ -112,8 +113,10 @@ export async function slidingWindow(
       ? new Float32Array(patchVoxels).fill(1)
       : gaussianImportanceMap(spec.patch, spec.sigmaScale);
 
-  const planeVoxels = X * Y;
-  const slabVoxels = pz * planeVoxels;
+  // Accumulators of one slab of windows (all windows starting at slice slabZ), laid out [channel][x][y][z] with z
+  // fastest like the predictor's output, so that blending a window reads and writes contiguous runs of pz values.
+  const columns = X * Y;
+  const slabVoxels = columns * pz;
   const acc = new Float32Array(channels * slabVoxels);
   const weight = new Float32Array(slabVoxels);
   let slabZ = windows[0]?.[2] ?? 0;
@@ -124,28 +127,35 @@ export async function slidingWindow(
     const z1 = Math.min(slabZ + depth - padLo[2], dims[2]);
     if (z1 <= z0) return;
     const [dx, dy] = dims;
-    const out = new Float32Array(channels * (z1 - z0) * dx * dy);
-    let n = 0;
+    const plane = dx * dy;
+    const zb0 = z0 + padLo[2] - slabZ;
+    const out = new Float32Array(channels * (z1 - z0) * plane);
+    // Reads run along z; the (z1 - z0) output rows written per column stay in cache for the next x.
     for (let c = 0; c < channels; c++) {
-      for (let z = z0; z < z1; z++) {
-        const zb = z + padLo[2] - slabZ;
-        for (let y = 0; y < dy; y++) {
-          const row = zb * planeVoxels + (y + padLo[1]) * X + padLo[0];
-          const accRow = c * slabVoxels + row;
-          for (let x = 0; x < dx; x++) out[n++] = (acc[accRow + x] as number) / (weight[row + x] as number);
+      const accBase = c * slabVoxels;
+      const outBase = c * (z1 - z0) * plane;
+      for (let y = 0; y < dy; y++) {
+        for (let x = 0; x < dx; x++) {
+          const col = ((x + padLo[0]) * Y + y + padLo[1]) * pz + zb0;
+          let o = outBase + y * dx + x;
+          for (let k = 0; k < z1 - z0; k++, o += plane) {
+            out[o] = (acc[accBase + col + k] as number) / (weight[col + k] as number);
+          }
         }
       }
     }
     sink(z0, z1 - z0, out);
   };
+  /** Moves the accumulators to the slab starting at `nextZ`: each column drops its first slices, zeros its last. */
   const advance = (nextZ: number) => {
-    const shift = Math.min(nextZ - slabZ, pz) * planeVoxels;
-    weight.copyWithin(0, shift);
-    weight.fill(0, slabVoxels - shift);
-    for (let c = 0; c < channels; c++) {
-      const base = c * slabVoxels;
-      acc.copyWithin(base, base + shift, base + slabVoxels);
-      acc.fill(0, base + slabVoxels - shift, base + slabVoxels);
+    const shift = Math.min(nextZ - slabZ, pz);
+    for (let c = -1; c < channels; c++) {
+      const target = c < 0 ? weight : acc;
+      const base = c < 0 ? 0 : c * slabVoxels;
+      for (let col = base; col < base + slabVoxels; col += pz) {
+        for (let k = 0; k < pz - shift; k++) target[col + k] = target[col + k + shift] as number;
+        for (let k = pz - shift; k < pz; k++) target[col + k] = 0;
+      }
     }
     slabZ = nextZ;
   };
@@ -176,9 +186,9 @@ export async function slidingWindow(
         `predictor returned ${output.length} values, expected ${batch.length} x ${channels} x ${patchVoxels}`,
       );
     }
-    batch.forEach((start, b) => {
-      const [sx, sy, sz] = start;
-      const zb0 = sz - slabZ;
+    batch.forEach(([sx, sy], b) => {
+      // Every window of a slab starts at slice slabZ (windows are ordered by z start), so a window's column
+      // (x, y) is acc's column (sx + x, sy + y) from its slice 0.
       for (let c = -1; c < channels; c++) {
         // c = -1 accumulates the weights themselves.
         const target = c < 0 ? weight : acc;
@@ -187,11 +197,15 @@ export async function slidingWindow(
         let n = 0;
         for (let x = 0; x < px; x++) {
           for (let y = 0; y < py; y++) {
-            const row = base + (sy + y) * X + sx + x + zb0 * planeVoxels;
-            for (let z = 0; z < pz; z++, n++) {
-              const w = importance[n] as number;
-              const i = row + z * planeVoxels;
-              target[i] = (target[i] as number) + (c < 0 ? w : w * (output[src + n] as number));
+            const col = base + ((sx + x) * Y + sy + y) * pz;
+            if (c < 0) {
+              for (let z = 0; z < pz; z++, n++)
+                target[col + z] = (target[col + z] as number) + (importance[n] as number);
+            } else {
+              for (let z = 0; z < pz; z++, n++) {
+                target[col + z] =
+                  (target[col + z] as number) + (importance[n] as number) * (output[src + n] as number);
+              }
             }
           }
         }

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  countVoxels,
   keepInside,
   keepLargestComponent,
   labelComponents,
+  nonZeroBox,
   volumeMl,
 } from '../../../extension/src/engine/postprocess.ts';
 import { pythonFixture } from './python-fixture.ts';
@@ -48,8 +48,63 @@ test('keepLargestComponent removes every smaller island and keeps the largest in
   set(8, 8, 9);
   set(0, 9, 0);
   assert.equal(keepLargestComponent(mask, dims), 64);
-  assert.equal(countVoxels(mask), 64);
+  assert.equal(
+    mask.reduce((n, v) => n + v, 0),
+    64,
+  );
   assert.equal(mask[8 + 10 * (8 + 10 * 8)], 0);
+});
+
+/** A reproducible sparse random mask: `islands` small random blocks inside a larger grid. */
+function islands(dims: [number, number, number], count: number, seed: number): Uint8Array {
+  let state = seed;
+  const random = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return Math.floor((state / 2147483648) * n);
+  };
+  const mask = new Uint8Array(dims[0] * dims[1] * dims[2]);
+  for (let k = 0; k < count; k++) {
+    const [x0, y0, z0] = dims.map((d) => random(d - 3));
+    const [sx, sy, sz] = [1, 1, 1].map(() => 1 + random(3));
+    for (let z = z0 as number; z < (z0 as number) + (sz as number); z++)
+      for (let y = y0 as number; y < (y0 as number) + (sy as number); y++)
+        mask.fill(
+          1,
+          (x0 as number) + dims[0] * (y + dims[1] * z),
+          (x0 as number) + (sx as number) + dims[0] * (y + dims[1] * z),
+        );
+  }
+  return mask;
+}
+
+test('nonZeroBox is the exact bounding box of the non-zero voxels (undefined when there are none)', () => {
+  const dims: [number, number, number] = [23, 17, 11];
+  assert.equal(nonZeroBox(new Uint8Array(23 * 17 * 11), dims), undefined);
+  for (let seed = 1; seed <= 20; seed++) {
+    const mask = islands(dims, 1 + (seed % 4), seed);
+    const lo = [Infinity, Infinity, Infinity];
+    const hi = [0, 0, 0];
+    mask.forEach((v, n) => {
+      if (!v) return;
+      const p = [n % 23, Math.floor(n / 23) % 17, Math.floor(n / (23 * 17))];
+      p.forEach(
+        (c, r) => ((lo[r] = Math.min(lo[r] as number, c)), (hi[r] = Math.max(hi[r] as number, c + 1))),
+      );
+    });
+    assert.deepEqual(nonZeroBox(mask, dims), { lo, hi }, `seed ${seed}`);
+  }
+});
+
+test('keepLargestComponent labels only the bounding box yet keeps exactly what whole-volume labelling keeps (ties: first in raster order)', () => {
+  const dims: [number, number, number] = [30, 20, 14];
+  for (let seed = 1; seed <= 30; seed++) {
+    const mask = islands(dims, 2 + (seed % 5), seed);
+    const { labels, sizes } = labelComponents(mask, dims, 26);
+    const largest = sizes.indexOf(Math.max(...sizes)) + 1;
+    const expected = Uint8Array.from(labels, (l) => (l === largest ? 1 : 0));
+    assert.equal(keepLargestComponent(mask, dims, 26), sizes[largest - 1], `seed ${seed}: size`);
+    assert.deepEqual(mask, expected, `seed ${seed}: mask`);
+  }
 });
 
 test('a U-shaped object whose arms meet late in the scan is one component (union of provisional labels)', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import {
   maskToInputGrid,
+  valuesToInputGrid,
   rasAxisMap,
   reorientFromRas,
   reorientToRas,
@@ -142,6 +143,13 @@ test('a model-space mask maps back to the input grid: exact inverse at equal spa
   const space = await toModelSpace(v, { spacing: [1, 1, 1], window: WINDOW });
   const mask = Uint8Array.from({ length: space.image.length }, (_, n) => (n % 3 === 0 ? 1 : 0));
   assert.deepEqual(maskToInputGrid(mask, space, v), reorientFromRas(mask, v));
+  // A small structure: only the input voxels that map into its bounding box are visited, with the same result.
+  const blob = new Uint8Array(space.image.length);
+  blob[space.dims[0] + 1] = blob[space.dims[0] * space.dims[1] + 2] = 1;
+  const mapped = valuesToInputGrid(blob, space, v);
+  assert.deepEqual(mapped.grid, reorientFromRas(blob, v));
+  assert.equal(mapped.nonZero, 2);
+  assert.equal(valuesToInputGrid(new Uint8Array(blob.length), space, v).nonZero, 0);
 
   const fine: Volume = { ...ramp([4, 4, 3], AXIAL, [1, 1, 3]) };
   fine.voxels.fill(100);
