@@ -9,6 +9,7 @@ import type { Manifest } from '../../engine/manifest.ts';
 import type { Progress as EngineProgress, SegmentResult } from '../../engine/segment.ts';
 import { EngineClient } from '../../engine/worker-client.ts';
 import type { CornerstoneLibraries, DicomWebAccess, OhifDisplaySet } from './ohifHost.ts';
+import { bundledCodecWasm } from './codecWasm.ts';
 import { ViewerDataUnavailable, volumeFromViewer } from './viewerVolume.ts';
 
 /** What the panel shows while a run is under way. */
@@ -75,7 +76,7 @@ async function seriesVolume(args: {
     if (!(err instanceof ViewerDataUnavailable)) throw err;
     const source = new DicomWebSource({ url: args.dicomWeb.url, headers: args.dicomWeb.headers });
     const loaded = await loadSeriesVolume(source, displaySet.StudyInstanceUID, displaySet.SeriesInstanceUID, {
-      decoder: new FrameDecoder(),
+      decoder: new FrameDecoder(bundledCodecWasm),
       signal,
       onProgress: ({ stage, done, total }) =>
         onProgress({
