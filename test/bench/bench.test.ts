@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { resolveClassNames } from '../../extension/src/engine/class-names.ts';
 import { parseManifest } from '../../extension/src/engine/manifest.ts';
 import { benchClasses, type CaseResult } from './engine-case.ts';
+import { renderMarkdown } from './report.ts';
 import { classCostRatios, patchMs, type ModelBench } from './results.ts';
 
 const MANIFEST = path.resolve(import.meta.dirname, '../../models/registry/abdomen-fast/manifest.json');
@@ -81,5 +82,63 @@ test('class-cost ratio: time(most classes) / time(1 class) per volume, whole vol
   assert.deepEqual(
     { to: ratios[0]?.to, volume: ratios[0]?.volumeRatio, patch: ratios[0]?.patchRatio },
     { to: 32, volume: 1.5, patch: 1.5 },
+  );
+});
+
+test('the report states the FLOP floor of the class-cost ratio for the model and for the full tier', () => {
+  const torch = {
+    torch: '2',
+    device: 'cpu',
+    threads: 2,
+    weights: 'random',
+    patch: [64, 64, 64],
+    backboneMs: 1000,
+    backboneFlops: 10e9,
+    results: [1, 32].map((classes) => ({
+      classes,
+      headsMs: classes,
+      headsImpl: 'FusedHeads',
+      headsMsByImpl: {},
+      headsFlops: classes * 0.1e9,
+      patchMs: 1000 + classes,
+    })),
+    fullTier: {
+      featureSize: 48,
+      patch: [96, 96, 96],
+      backboneFlops: 600e9,
+      headsFlops: { '1': 0.2e9, '32': 6.4e9 },
+    },
+  };
+  const report = renderMarkdown({
+    environment: {
+      date: '2026-01-01',
+      mode: 'quick',
+      commit: 'c',
+      cpu: 'cpu',
+      cores: 2,
+      memoryGiB: 1,
+      loadAverage: { before: [1, 1, 1], after: [1, 1, 1] },
+      node: 'v20',
+      onnxruntimeWeb: '1',
+      threads: 2,
+      webgpu: 'unavailable',
+    },
+    volumes: [],
+    models: [
+      {
+        id: 'm',
+        version: '1',
+        description: 'd',
+        patch: [64, 64, 64],
+        cases: [fakeCase('a', 1, 100, 40), fakeCase('a', 32, 150, 60)],
+        torch,
+      },
+    ],
+  });
+  // (10 + 3.2) / (10 + 0.1) and (600 + 6.4) / (600 + 0.2).
+  assert.match(report, /per patch, at equal efficiency of heads and backbone: 1\.307 for this model/);
+  assert.match(
+    report,
+    /Full tier \(feature size 48, 96x96x96 patch.*heads 0\.200 GFLOP per class, floor 1\.010\./,
   );
 });

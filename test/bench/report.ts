@@ -121,6 +121,37 @@ function ratioTable(model: ModelBench): string {
   );
 }
 
+/**
+ * What the architecture allows: time(C)/time(1) cannot fall below the FLOP ratio while heads and backbone run at the
+ * same efficiency, for this model's tier and for the full tier (feature size 48, 96^3) the constant-cost claim is about.
+ */
+function floorNote(model: ModelBench): string {
+  const torch = model.torch;
+  const most = Math.max(...classCostRatios(model).map((r) => r.to));
+  if ('unavailable' in torch || !Number.isFinite(most)) return '';
+  const gflop = (flops: number, digits: number) => `${(flops / 1e9).toFixed(digits)} GFLOP`;
+  const floor = (backbone: number, one: number, many: number) =>
+    ((backbone + many) / (backbone + one)).toFixed(3);
+  const heads = (c: number) => torch.results.find((r) => r.classes === c)?.headsFlops;
+  const [one, many] = [heads(1), heads(most)];
+  if (one === undefined || many === undefined) return '';
+  const lines = [
+    `FLOP floor of time(${most})/time(1) per patch, at equal efficiency of heads and backbone: ` +
+      `${floor(torch.backboneFlops, one, many)} for this model (backbone ${gflop(torch.backboneFlops, 2)} per ` +
+      `${torch.patch.join('x')} patch, heads ${gflop(one, 3)} per class).`,
+  ];
+  const full = torch.fullTier;
+  const [fullOne, fullMany] = [full?.headsFlops['1'], full?.headsFlops[String(most)]];
+  if (full && fullOne !== undefined && fullMany !== undefined) {
+    lines.push(
+      `Full tier (feature size ${full.featureSize}, ${full.patch.join('x')} patch; FLOPs counted by PyTorch on ` +
+        `the meta device): backbone ${gflop(full.backboneFlops, 1)}, heads ${gflop(fullOne, 3)} per class, ` +
+        `floor ${floor(full.backboneFlops, fullOne, fullMany)}.`,
+    );
+  }
+  return lines.join(' ');
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const e = report.environment;
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
@@ -153,6 +184,8 @@ export function renderMarkdown(report: BenchReport): string {
       '### Cost per class: time(most classes) / time(1 class) (target <= 1.05)',
       '',
       ratioTable(m),
+      '',
+      floorNote(m),
     ].join('\n'),
   );
   return `${[

@@ -19,6 +19,14 @@ export interface TorchBaseline {
     headsFlops: number;
     patchMs: number;
   }[];
+  /** FLOPs of the full-tier architecture (feature size 48, 96^3 patch), counted without weights: its class-cost floor. */
+  fullTier?: {
+    featureSize: number;
+    patch: number[];
+    backboneFlops: number;
+    /** Class count (as a string) -> FLOPs of the heads of that many classes. */
+    headsFlops: Record<string, number>;
+  };
 }
 
 export interface VolumeInfo {

@@ -9,7 +9,8 @@ architecture (manifest featureSize) is timed with random weights and the output 
 network does not depend on its weight values. Class counts above the model's classes reuse its generators in turn
 (class k runs generator k mod n), exactly as the engine benchmark does. Heads run as PyTorch's FoldedHeads
 (the network's Einsum form) and as the exported FusedHeads (grouped MatMuls); the faster is the baseline.
-Prints one JSON object on stdout.
+Also counts (not times) the FLOPs of the full-tier architecture, feature size 48 at a 96^3 patch (method.md), on
+PyTorch's meta device: the per-class FLOP floor the constant-cost claim is about. Prints one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from contseg.export.heads import FusedHeads, read_class_file
+from contseg.export.heads import CLASS_FILE_SHAPES, FusedHeads, read_class_file
 from contseg.network import ContinualSegmenter, FoldedGenerator, FoldedHeads, load_checkpoint, stack_folded
 
 
@@ -64,6 +65,32 @@ def flops(fn: Callable[[], object]) -> int:
     with FlopCounterMode(display=False) as counter:
         fn()
     return int(counter.get_total_flops())
+
+
+FULL_TIER_FEATURE_SIZE = 48
+FULL_TIER_PATCH = (96, 96, 96)
+
+
+def full_tier_flops(counts: list[int]) -> dict[str, object]:
+    """FLOPs of one full-tier patch (feature size 48, 96^3): backbone, and FusedHeads per class count.
+
+    Counted on the meta device (shapes only, no arithmetic), so it takes seconds; FLOPs do not depend on weights.
+    """
+    model = ContinualSegmenter(feature_size=FULL_TIER_FEATURE_SIZE).eval().to("meta")
+    with torch.device("meta"), torch.inference_mode():
+        image = torch.empty(1, 1, *FULL_TIER_PATCH)
+        backbone = lambda: model.backbone_forward(image)  # noqa: E731
+        feature, head_input = backbone()
+        heads = {}
+        for count in counts:
+            weights = stack_folded([FoldedGenerator(*(torch.empty(s) for s in CLASS_FILE_SHAPES))] * count)
+            heads[str(count)] = flops(lambda: FusedHeads()(feature, head_input, *weights))
+        return {
+            "featureSize": FULL_TIER_FEATURE_SIZE,
+            "patch": list(FULL_TIER_PATCH),
+            "backboneFlops": flops(backbone),
+            "headsFlops": heads,
+        }
 
 
 def main() -> None:
@@ -133,6 +160,7 @@ def main() -> None:
                 }
             )
             del weights
+    out["fullTier"] = full_tier_flops(counts)
     print(json.dumps(out))
 
 
