@@ -133,17 +133,15 @@ export async function segmentVolume(
         blend: manifest.preprocess.blend,
         padding: manifest.preprocess.padding,
       },
-      (z0, depth, values) => {
-        const slab = depth * plane;
-        masks.forEach((mask, c) => {
-          const from = c * slab;
-          for (let i = 0; i < slab; i++)
-            mask[z0 * plane + i] = (values[from + i] as number) > logitThreshold ? 1 : 0;
-          const probability = probabilities?.[c];
-          if (probability)
-            for (let i = 0; i < slab; i++)
-              probability[z0 * plane + i] = Math.round(255 / (1 + Math.exp(-(values[from + i] as number))));
-        });
+      (z0, depth, c, values) => {
+        const at = z0 * plane;
+        const mask = masks[c] as Uint8Array;
+        for (let i = 0; i < values.length; i++) mask[at + i] = (values[i] as number) > logitThreshold ? 1 : 0;
+        const probability = probabilities?.[c];
+        if (probability) {
+          for (let i = 0; i < values.length; i++)
+            probability[at + i] = Math.round(255 / (1 + Math.exp(-(values[i] as number))));
+        }
       },
       {
         signal,

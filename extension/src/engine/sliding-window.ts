@@ -33,10 +33,11 @@ export interface SlidingWindowSpec {
 export type PatchPredictor = (patches: Float32Array, count: number) => Promise<Float32Array>;
 
 /**
- * Receives finished, normalised slices: `values` is [C][depth][Y][X] (x fastest) for image slices
- * z0 .. z0+depth-1. Slabs arrive in increasing z, each slice exactly once.
+ * Receives finished, normalised slices of one channel: `values` is [depth][Y][X] (x fastest) for image slices
+ * z0 .. z0+depth-1 of `channel`. Slabs arrive in increasing z, each slice of each channel exactly once. `values` is
+ * reused for the next call: copy what must outlive this one.
  */
-export type SlabSink = (z0: number, depth: number, values: Float32Array) => void;
+export type SlabSink = (z0: number, depth: number, channel: number, values: Float32Array) => void;
 
 export interface WindowHooks {
   signal?: AbortSignal;
@@ -120,6 +121,8 @@ export async function slidingWindow(
   const acc = new Float32Array(channels * slabVoxels);
   const weight = new Float32Array(slabVoxels);
   let slabZ = windows[0]?.[2] ?? 0;
+  // One channel of one emitted slab (at most pz slices of the image plane), reused for every emit.
+  const slabOut = new Float32Array(Math.min(pz, dims[2]) * dims[0] * dims[1]);
 
   const emit = (depth: number) => {
     // Image slices covered by buffer slices [0, depth), after removing the padding.
@@ -129,22 +132,21 @@ export async function slidingWindow(
     const [dx, dy] = dims;
     const plane = dx * dy;
     const zb0 = z0 + padLo[2] - slabZ;
-    const out = new Float32Array(channels * (z1 - z0) * plane);
+    const out = slabOut.subarray(0, (z1 - z0) * plane);
     // Reads run along z; the (z1 - z0) output rows written per column stay in cache for the next x.
     for (let c = 0; c < channels; c++) {
       const accBase = c * slabVoxels;
-      const outBase = c * (z1 - z0) * plane;
       for (let y = 0; y < dy; y++) {
         for (let x = 0; x < dx; x++) {
           const col = ((x + padLo[0]) * Y + y + padLo[1]) * pz + zb0;
-          let o = outBase + y * dx + x;
+          let o = y * dx + x;
           for (let k = 0; k < z1 - z0; k++, o += plane) {
             out[o] = (acc[accBase + col + k] as number) / (weight[col + k] as number);
           }
         }
       }
+      sink(z0, z1 - z0, c, out);
     }
-    sink(z0, z1 - z0, out);
   };
   /** Moves the accumulators to the slab starting at `nextZ`: each column drops its first slices, zeros its last. */
   const advance = (nextZ: number) => {
@@ -160,32 +162,43 @@ export async function slidingWindow(
     slabZ = nextZ;
   };
 
-  const input = new Float32Array(spec.batch * patchVoxels);
-  for (let first = 0; first < windows.length; first += spec.batch) {
-    // A macrotask break per batch: a cancel message (worker) or abort event gets through even when the
-    // predictor resolves without ever leaving the microtask queue.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    hooks.signal?.throwIfAborted();
+  // Two input buffers: the next batch runs (on the GPU, where the predictor leaves the thread free) while this
+  // one is blended; a buffer is refilled only after the run that read it has settled.
+  const inputs = [0, 1].map(() => new Float32Array(spec.batch * patchVoxels)) as [Float32Array, Float32Array];
+  const start = (first: number): Promise<Float32Array> => {
+    const input = inputs[(first / spec.batch) % 2] as Float32Array;
     const batch = windows.slice(first, first + spec.batch);
-    batch.forEach((start, b) =>
+    batch.forEach((origin, b) =>
       extractPatch(
         image,
         dims,
         padLo,
-        start,
+        origin,
         spec.patch,
         spec.padding === 'replicate',
         input,
         b * patchVoxels,
       ),
     );
-    const output = await predictor(input.subarray(0, batch.length * patchVoxels), batch.length);
+    return predictor(input.subarray(0, batch.length * patchVoxels), batch.length);
+  };
+  let pending = windows.length > 0 ? start(0) : undefined;
+  for (let first = 0; first < windows.length; first += spec.batch) {
+    // A macrotask break per batch: a cancel message (worker) or abort event gets through even when the
+    // predictor resolves without ever leaving the microtask queue.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Only one predictor call is ever in flight, and none once this throws (the caller may release the sessions).
+    const output = await (pending as Promise<Float32Array>);
     hooks.signal?.throwIfAborted();
+    const batch = windows.slice(first, first + spec.batch);
     if (output.length !== batch.length * channels * patchVoxels) {
       throw new Error(
         `predictor returned ${output.length} values, expected ${batch.length} x ${channels} x ${patchVoxels}`,
       );
     }
+    pending = first + spec.batch < windows.length ? start(first + spec.batch) : undefined;
+    // The next batch's run may fail while this one is blended: it is awaited (and throws) in the next iteration.
+    pending?.catch(() => undefined);
     batch.forEach(([sx, sy], b) => {
       // Every window of a slab starts at slice slabZ (windows are ordered by z start), so a window's column
       // (x, y) is acc's column (sx + x, sy + y) from its slice 0.
