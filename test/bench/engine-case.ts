@@ -157,7 +157,8 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
         },
       },
       volume,
-      { classes: classes.map((c) => c.name), backend: spec.backend, batch: spec.batch },
+      // With probability maps, as the viewer asks for them (its confidence view).
+      { classes: classes.map((c) => c.name), backend: spec.backend, batch: spec.batch, probabilities: true },
     );
     const segStart = performance.now();
     const byName = new Map(classes.map((c) => [c.name, c]));

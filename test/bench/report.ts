@@ -203,7 +203,8 @@ export function renderMarkdown(report: BenchReport): string {
       'classes, PyTorch median of 3.',
     '- Class counts above a model’s classes run copies of its classes: class k >= n uses class (k mod n)’s ' +
       'generator file under a numbered name, so C generators and C heads run and every later stage handles C ' +
-      'masks, as for C distinct classes. With 1 class the prompt is "liver".',
+      'masks, as for C distinct classes. With 1 class the prompt is "liver". Every case also returns the ' +
+      'probability maps, as the viewer asks for them.',
     '- Per patch = backbone + heads run time / patches. FLOPs are counted by PyTorch (torch.utils.flop_counter; ' +
       'multiply-add = 2) on the same network; efficiency = FLOPs / measured time.',
     '- GPU: `test/bench/gpu/` runs the same cases on WebGPU (Dawn in Node) next to PyTorch CUDA; see its README.',

@@ -1,6 +1,7 @@
 import { resolveClassNames } from './class-names.ts';
 import type { Manifest, ManifestClass } from './manifest.ts';
 import { checkMemory } from './memory.ts';
+import { writeProbabilityBytes } from './probability.ts';
 import { keepInside, keepLargestComponent, volumeMl, type Connectivity } from './postprocess.ts';
 import { toModelSpace, valuesToInputGrid } from './preprocess.ts';
 import type { Backend, GeneratorTensors } from './session.ts';
@@ -138,10 +139,7 @@ export async function segmentVolume(
         const mask = masks[c] as Uint8Array;
         for (let i = 0; i < values.length; i++) mask[at + i] = (values[i] as number) > logitThreshold ? 1 : 0;
         const probability = probabilities?.[c];
-        if (probability) {
-          for (let i = 0; i < values.length; i++)
-            probability[at + i] = Math.round(255 / (1 + Math.exp(-(values[i] as number))));
-        }
+        if (probability) writeProbabilityBytes(values, probability, at);
       },
       {
         signal,
