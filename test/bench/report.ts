@@ -19,6 +19,7 @@ function volumeTable(model: ModelBench): string {
       'classes',
       'patches',
       'volume s',
+      'rounds s',
       'per patch s',
       'backbone',
       'heads',
@@ -36,6 +37,7 @@ function volumeTable(model: ModelBench): string {
       c.classes,
       c.patches,
       s(c.ms.volume),
+      (c.roundsVolumeMs ?? [c.ms.volume]).map(s).join(', '),
       s(patchMs(c)),
       pct(c.ms.backbone, c.ms.volume),
       pct(c.ms.heads, c.ms.volume),
@@ -199,8 +201,9 @@ export function renderMarkdown(report: BenchReport): string {
       'the CPUs: absolute times are then slower, ratios measured in the same run stay comparable.',
     `- Node ${e.node}, onnxruntime-web ${e.onnxruntimeWeb} (WASM, SIMD, ${e.threads} threads).`,
     `- WebGPU: ${e.webgpu}.`,
-    `- Modes: quick = phantom at 3 mm with 1 and 32 classes, PyTorch timed once; full = all volumes, 1/4/13/32 ` +
-      'classes, PyTorch median of 3.',
+    `- Modes: quick = phantom at 3 mm with 1 and 32 classes, run twice in turn (1, 32, 1, 32) with the faster ` +
+      'run of each kept (both class counts meet the same spells of load; "rounds s" lists every run), PyTorch ' +
+      'timed once; full = all volumes, 1/4/13/32 classes, one run each, PyTorch median of 3.',
     '- Class counts above a model’s classes run copies of its classes: class k >= n uses class (k mod n)’s ' +
       'generator file under a numbered name, so C generators and C heads run and every later stage handles C ' +
       'masks, as for C distinct classes. With 1 class the prompt is "liver". Every case also returns the ' +

@@ -56,7 +56,8 @@ export interface ModelBench {
   version: string;
   description: string;
   patch: number[];
-  cases: (CaseResult & { volume: string })[];
+  /** The fastest of the case's rounds; `roundsVolumeMs` holds every round's volume time. */
+  cases: (CaseResult & { volume: string; roundsVolumeMs?: number[] })[];
   torch: TorchBaseline | { unavailable: string };
 }
 
