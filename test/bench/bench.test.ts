@@ -141,4 +141,6 @@ test('the report states the FLOP floor of the class-cost ratio for the model and
     report,
     /Full tier \(feature size 48, 96x96x96 patch.*heads 0\.200 GFLOP per class, floor 1\.010\./,
   );
+  assert.match(report, /Measured here \(a, wasm\): 1\.50 per patch, 1\.50 per volume\./);
+  assert.match(report, /The target <= 1\.05 is below this model's floor/);
 });
