@@ -79,6 +79,37 @@ interface GpuDeviceLike {
   lost: Promise<{ reason?: string; message?: string }>;
 }
 
+/** The generator feeds uploaded once to ORT's WebGPU device, for every patch of a segmentation. */
+interface GpuGenerators {
+  source: GeneratorTensors;
+  feeds: GeneratorTensors['feeds'];
+  buffers: GPUBuffer[];
+}
+
+/** Copies each generator tensor into a GPU buffer of ORT's device and wraps it as a 'gpu-buffer' tensor. */
+async function uploadGenerators(source: GeneratorTensors): Promise<GpuGenerators> {
+  const device = (await ort.env.webgpu.device) as unknown as GPUDevice;
+  const buffers: GPUBuffer[] = [];
+  const upload = (tensor: ort.Tensor) => {
+    // stackGenerators made these arrays (plain ArrayBuffers, never shared).
+    const data = tensor.data as Float32Array<ArrayBuffer>;
+    const buffer = device.createBuffer({
+      size: Math.ceil(data.byteLength / 16) * 16,
+      // ORT reads inputs as storage buffers; COPY_SRC lets it copy them like its own.
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(buffer, 0, data);
+    buffers.push(buffer);
+    return ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: tensor.dims });
+  };
+  const { gen_w1, gen_b1, gen_w2, gen_b2 } = source.feeds;
+  return {
+    source,
+    feeds: { gen_w1: upload(gen_w1), gen_b1: upload(gen_b1), gen_w2: upload(gen_w2), gen_b2: upload(gen_b2) },
+    buffers,
+  };
+}
+
 /**
  * Why ONNX Runtime's WebGPU device was lost, once it has been. ORT creates its device once per JavaScript context
  * and cannot replace it, so after a loss every later run in this context uses WASM.
@@ -143,6 +174,11 @@ export class ModelSessions {
    * run may resolve before its GPU work finishes, so backbone time can show up under the heads.
    */
   readonly runMs = { backbone: 0, heads: 0 };
+  /**
+   * On WebGPU, the generators of the current segmentation, uploaded once (0.84 MB per class) instead of with every
+   * heads run; replaced when another set comes, destroyed on release.
+   */
+  private gpuGenerators: GpuGenerators | undefined;
 
   private constructor(
     readonly backend: Backend,
@@ -207,6 +243,7 @@ export class ModelSessions {
     generators: GeneratorTensors,
   ): Promise<Float32Array> {
     const image = new ort.Tensor('float32', patches, [count, 1, ...patch]);
+    const generatorFeeds = await this.generatorFeeds(generators);
     const started = performance.now();
     const backboneOut = await this.backbone.run({ image });
     const backboneDone = performance.now();
@@ -216,7 +253,7 @@ export class ModelSessions {
       if (!feature || !headInput) {
         throw new EngineError('model-output', `backbone.onnx must output "feature" and "head_input"`);
       }
-      const headsOut = await this.heads.run({ feature, head_input: headInput, ...generators.feeds });
+      const headsOut = await this.heads.run({ feature, head_input: headInput, ...generatorFeeds });
       const logits = headsOut.logits;
       if (!logits) throw new EngineError('model-output', 'heads.onnx must output "logits"');
       const expected = [count, generators.classes, ...patch];
@@ -234,7 +271,23 @@ export class ModelSessions {
     }
   }
 
+  /** The generator feeds for a heads run: as given on WASM, on the GPU (uploaded once per set) on WebGPU. */
+  private async generatorFeeds(generators: GeneratorTensors): Promise<GeneratorTensors['feeds']> {
+    if (this.backend !== 'webgpu') return generators.feeds;
+    if (this.gpuGenerators?.source !== generators) {
+      this.destroyGpuGenerators();
+      this.gpuGenerators = await uploadGenerators(generators);
+    }
+    return this.gpuGenerators.feeds;
+  }
+
+  private destroyGpuGenerators(): void {
+    this.gpuGenerators?.buffers.forEach((b) => b.destroy());
+    this.gpuGenerators = undefined;
+  }
+
   async release(): Promise<void> {
+    this.destroyGpuGenerators();
     const released = Promise.all([this.backbone.release(), this.heads.release()]);
     // A lost device has already freed its buffers, and ORT's release on it may fail or never settle.
     if (this.backend === 'webgpu' && deviceLost) void released.catch(() => undefined);
