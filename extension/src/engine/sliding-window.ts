@@ -133,18 +133,8 @@ export async function slidingWindow(
     const plane = dx * dy;
     const zb0 = z0 + padLo[2] - slabZ;
     const out = slabOut.subarray(0, (z1 - z0) * plane);
-    // Reads run along z; the (z1 - z0) output rows written per column stay in cache for the next x.
     for (let c = 0; c < channels; c++) {
-      const accBase = c * slabVoxels;
-      for (let y = 0; y < dy; y++) {
-        for (let x = 0; x < dx; x++) {
-          const col = ((x + padLo[0]) * Y + y + padLo[1]) * pz + zb0;
-          let o = y * dx + x;
-          for (let k = 0; k < z1 - z0; k++, o += plane) {
-            out[o] = (acc[accBase + col + k] as number) / (weight[col + k] as number);
-          }
-        }
-      }
+      normaliseSlab(out, acc, c * slabVoxels, weight, [dx, dy, z1 - z0], padLo, Y, pz, zb0);
       sink(z0, z1 - z0, c, out);
     }
   };
@@ -202,26 +192,11 @@ export async function slidingWindow(
     batch.forEach(([sx, sy], b) => {
       // Every window of a slab starts at slice slabZ (windows are ordered by z start), so a window's column
       // (x, y) is acc's column (sx + x, sy + y) from its slice 0.
-      for (let c = -1; c < channels; c++) {
-        // c = -1 accumulates the weights themselves.
-        const target = c < 0 ? weight : acc;
-        const base = c < 0 ? 0 : c * slabVoxels;
-        const src = (b * channels + Math.max(c, 0)) * patchVoxels;
-        let n = 0;
-        for (let x = 0; x < px; x++) {
-          for (let y = 0; y < py; y++) {
-            const col = base + ((sx + x) * Y + sy + y) * pz;
-            if (c < 0) {
-              for (let z = 0; z < pz; z++, n++)
-                target[col + z] = (target[col + z] as number) + (importance[n] as number);
-            } else {
-              for (let z = 0; z < pz; z++, n++) {
-                target[col + z] =
-                  (target[col + z] as number) + (importance[n] as number) * (output[src + n] as number);
-              }
-            }
-          }
-        }
+      const at = (sx * Y + sy) * pz;
+      accumulateWindow(weight, at, importance, undefined, 0, Y, spec.patch);
+      for (let c = 0; c < channels; c++) {
+        const src = (b * channels + c) * patchVoxels;
+        accumulateWindow(acc, c * slabVoxels + at, importance, output, src, Y, spec.patch);
       }
       const next = windows[first + b + 1];
       if (next === undefined) emit(pz);
@@ -231,6 +206,65 @@ export async function slidingWindow(
       }
     });
     hooks.onWindows?.(first + batch.length, windows.length);
+  }
+}
+
+/**
+ * Adds one window to accumulators laid out [x][y][z] (columns of `pz` floats, `Y` columns per x): target[at + column
+ * (x, y) + z] += w * v, with w the importance of the window voxel and v its value in `values` from `src` (the
+ * weights themselves without `values`). A top-level function of local typed arrays, so the engine compiles its
+ * inner loop to straight-line float arithmetic.
+ */
+function accumulateWindow(
+  target: Float32Array,
+  at: number,
+  importance: Float32Array,
+  values: Float32Array | undefined,
+  src: number,
+  Y: number,
+  [px, py, pz]: Vec3,
+): void {
+  let n = 0;
+  for (let x = 0; x < px; x++) {
+    for (let y = 0; y < py; y++, n += pz) {
+      const col = at + (x * Y + y) * pz;
+      if (values) {
+        for (let z = 0; z < pz; z++) {
+          target[col + z] =
+            (target[col + z] as number) + (importance[n + z] as number) * (values[src + n + z] as number);
+        }
+      } else {
+        for (let z = 0; z < pz; z++)
+          target[col + z] = (target[col + z] as number) + (importance[n + z] as number);
+      }
+    }
+  }
+}
+
+/**
+ * out[k][y][x] (x fastest, `dims` = [dx, dy, depth]) = acc[accBase + column (x + padLo x, y + padLo y) + zb0 + k] /
+ * weight[same column and slice], from accumulators laid out [x][y][z] (columns of `pz`, `Y` columns per x). Reads
+ * run along each column; the `depth` output rows a column writes stay in cache for the next x.
+ */
+function normaliseSlab(
+  out: Float32Array,
+  acc: Float32Array,
+  accBase: number,
+  weight: Float32Array,
+  [dx, dy, depth]: Vec3,
+  padLo: Vec3,
+  Y: number,
+  pz: number,
+  zb0: number,
+): void {
+  const plane = dx * dy;
+  for (let y = 0; y < dy; y++) {
+    for (let x = 0; x < dx; x++) {
+      const col = ((x + padLo[0]) * Y + y + padLo[1]) * pz + zb0;
+      for (let k = 0, o = y * dx + x; k < depth; k++, o += plane) {
+        out[o] = (acc[accBase + col + k] as number) / (weight[col + k] as number);
+      }
+    }
   }
 }
 
