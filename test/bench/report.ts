@@ -217,7 +217,7 @@ export function renderMarkdown(report: BenchReport): string {
       'the CPUs: absolute times are then slower, ratios measured in the same run stay comparable.',
     `- Node ${e.node}, onnxruntime-web ${e.onnxruntimeWeb} (WASM, SIMD, ${e.threads} threads).`,
     `- WebGPU: ${e.webgpu}.`,
-    `- Modes: quick = phantom at 3 mm with 1 and 32 classes, run twice in turn (1, 32, 1, 32) with the faster ` +
+    `- Modes: quick = phantom at 3 mm with 1 and 32 classes, run three times in turn (1, 32, 1, 32, ...) with the fastest ` +
       'run of each kept (both class counts meet the same spells of load; "rounds s" lists every run), PyTorch ' +
       'timed once; full = all volumes, 1/4/13/32 classes, one run each, PyTorch median of 3.',
     '- Class counts above a model’s classes run copies of its classes: class k >= n uses class (k mod n)’s ' +

@@ -26,7 +26,7 @@ const HERE = path.join(ROOT, 'test/bench');
  * every class count meets the same spells of load.
  */
 const PLAN: Record<Mode, { volumes: string[]; classes: number[]; torchReps: number; rounds: number }> = {
-  quick: { volumes: ['phantom-3mm'], classes: [1, 32], torchReps: 1, rounds: 2 },
+  quick: { volumes: ['phantom-3mm'], classes: [1, 32], torchReps: 1, rounds: 3 },
   full: {
     volumes: ['phantom-3mm', 'phantom-1.5mm', 'ct-512x512x300'],
     classes: [1, 4, 13, 32],
