@@ -508,6 +508,9 @@ for (const model of MODELS)
         await panel.getByTestId('save-message').innerText(),
         /^The PACS failed while storing the segmentation \(HTTP 503: maintenance\); retry later\. The segmentation was not lost/,
       );
+      await panel.getByTestId('save-message').scrollIntoViewIfNeeded();
+      await page.getByText('Segmentation not stored', { exact: true }).waitFor();
+      await page.waitForTimeout(500); // the notification's fade-in
       await shot(session, 'step4-store-failed');
       const download = page.waitForEvent('download');
       await panel.getByRole('button', { name: 'Download SEG' }).click();
