@@ -6,7 +6,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import openjph from '@cornerstonejs/codec-openjph';
 import type { NaturalDataset } from 'dcmjs';
 import { nodeCodecWasm } from '../../../extension/src/dicom/codec-wasm-node.ts';
 import { DicomError } from '../../../extension/src/dicom/errors.ts';
@@ -27,37 +26,7 @@ import {
   toArrayBuffer,
   writePart10,
 } from './fixtures.ts';
-
-interface HtEncoder {
-  getDecodedBuffer(info: Record<string, unknown>): Uint8Array;
-  encode(): void;
-  getEncodedBuffer(): Uint8Array;
-  delete(): void;
-}
-
-/** A frame encoded lossless by OpenJPH's HTJ2KEncoder (the encoder PACS and cornerstone use for HTJ2K). */
-async function encodeHtj2k(pixels: Uint8Array, format: PixelFormat): Promise<Uint8Array> {
-  const codec = (await openjph({ print: () => undefined, printErr: () => undefined })) as unknown as {
-    HTJ2KEncoder: new () => HtEncoder;
-  };
-  const encoder = new codec.HTJ2KEncoder();
-  try {
-    encoder
-      .getDecodedBuffer({
-        width: format.columns,
-        height: format.rows,
-        bitsPerSample: format.bitsStored,
-        componentCount: 1,
-        isSigned: format.pixelRepresentation === 1,
-        isUsingColorTransform: false,
-      })
-      .set(pixels);
-    encoder.encode();
-    return encoder.getEncodedBuffer().slice();
-  } finally {
-    encoder.delete();
-  }
-}
+import { encodeHtj2k } from './htj2k-encode.ts';
 
 const wasmDecoder = new FrameDecoder(nodeCodecWasm);
 
