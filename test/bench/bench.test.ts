@@ -80,8 +80,14 @@ test('class-cost ratio: time(most classes) / time(1 class) per volume, whole vol
   const ratios = classCostRatios(model);
   assert.equal(ratios.length, 1); // volume b has no second class count
   assert.deepEqual(
-    { to: ratios[0]?.to, volume: ratios[0]?.volumeRatio, patch: ratios[0]?.patchRatio },
-    { to: 32, volume: 1.5, patch: 1.5 },
+    {
+      to: ratios[0]?.to,
+      volume: ratios[0]?.volumeRatio,
+      patch: ratios[0]?.patchRatio,
+      sameBackbone: ratios[0]?.patchRatioSameBackbone,
+    },
+    // Same backbone (30 ms / 4 patches) in both: (7.5 + 15 / 4) / (7.5 + 10 / 4).
+    { to: 32, volume: 1.5, patch: 1.5, sameBackbone: 1.125 },
   );
 });
 
@@ -141,6 +147,9 @@ test('the report states the FLOP floor of the class-cost ratio for the model and
     report,
     /Full tier \(feature size 48, 96x96x96 patch.*heads 0\.200 GFLOP per class, floor 1\.010\./,
   );
-  assert.match(report, /Measured here \(a, wasm\): 1\.50 per patch, 1\.50 per volume\./);
+  assert.match(
+    report,
+    /Measured here \(a, wasm\): 1\.50 per patch \(1\.125 with the same backbone time\), 1\.50 per volume\./,
+  );
   assert.match(report, /The target <= 1\.05 is below this model's floor/);
 });

@@ -77,7 +77,12 @@ export function patchFlops(torch: ModelBench['torch'], classes: number): number 
   return heads === undefined ? undefined : torch.backboneFlops + heads;
 }
 
-/** time(C = most) / time(C = 1) per volume and backend, for whole-volume time and per-patch model time. */
+/**
+ * time(C = most) / time(C = 1) per volume and backend, for whole-volume time and per-patch model time; and per patch
+ * with the 1-class run's backbone time in both (`patchRatioSameBackbone`): the backbone runs the same graph on the
+ * same input whatever the class count, so this leaves out its run-to-run noise (±15 % between processes on a shared
+ * machine) and keeps what the classes add (the heads).
+ */
 export function classCostRatios(model: ModelBench): {
   volume: string;
   backend: string;
@@ -85,6 +90,7 @@ export function classCostRatios(model: ModelBench): {
   to: number;
   volumeRatio: number;
   patchRatio: number;
+  patchRatioSameBackbone: number;
 }[] {
   const out = [];
   const keys = new Set(model.cases.map((c) => `${c.volume}\u0000${c.backend}`));
@@ -97,6 +103,7 @@ export function classCostRatios(model: ModelBench): {
       undefined,
     );
     if (!one || !most || most.classes === 1) continue;
+    const backbone = one.ms.backbone / Math.max(one.patches, 1);
     out.push({
       volume,
       backend,
@@ -104,6 +111,9 @@ export function classCostRatios(model: ModelBench): {
       to: most.classes,
       volumeRatio: most.ms.volume / one.ms.volume,
       patchRatio: patchMs(most) / patchMs(one),
+      patchRatioSameBackbone:
+        (backbone + most.ms.heads / Math.max(most.patches, 1)) /
+        (backbone + one.ms.heads / Math.max(one.patches, 1)),
     });
   }
   return out;

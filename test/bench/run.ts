@@ -1,9 +1,10 @@
-// `npm run bench` (quick) / `npm run bench -- --full`: benchmarks every registry model on the benchmark volumes and
-// writes docs/benchmarks.json and docs/benchmarks.md. Each engine case runs in its own process (engine-case.ts)
-// so that its peak memory is its own; the PyTorch baseline (torch_baseline.py) runs in the same session with the
-// same threads. Options: --full, --out <dir> (default docs), --threads <n> (default: all cores); --gpu (used by
-// test/bench/gpu/run.sh): WebGPU cases only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA,
-// written as benchmarks-gpu.{json,md}. CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline.
+// `npm run bench` (quick) / `npm run bench -- --full`: benchmarks every registry model, and the full-tier
+// architecture with untrained weights (make_full_tier.py), on the benchmark volumes and writes docs/benchmarks.json
+// and docs/benchmarks.md. Each engine case runs in its own process (engine-case.ts) so that its peak memory is its
+// own; the PyTorch baseline (torch_baseline.py) runs in the same session with the same threads. Options: --full,
+// --out <dir> (default docs), --threads <n> (default: all cores); --gpu (used by test/bench/gpu/run.sh): WebGPU cases
+// only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA, written as benchmarks-gpu.{json,md}.
+// CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,22 +38,80 @@ const PLAN: Record<Mode, { volumes: string[]; classes: number[]; torchReps: numb
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-/** The benchmark series, built once per version of make_volumes.py into .cache/bench/. */
-function benchVolumes(): { folder: string; volumes: VolumeInfo[] } {
-  const script = path.join(HERE, 'make_volumes.py');
-  const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
-  const folder = path.join(ROOT, '.cache', 'bench', `volumes-${hash}`);
-  if (!existsSync(path.join(folder, 'volumes.json'))) {
-    log('writing the benchmark series (phantom 3 mm and 1.5 mm, CT 512x512x300)...');
+/** A folder built once per content of the `inputs` files, by `build(partialFolder)`, as .cache/bench/<name>-<hash>/. */
+function cached(name: string, inputs: string[], what: string, build: (partial: string) => void): string {
+  const hash = createHash('sha256');
+  for (const file of inputs) hash.update(readFileSync(file));
+  const folder = path.join(ROOT, '.cache', 'bench', `${name}-${hash.digest('hex').slice(0, 16)}`);
+  if (!existsSync(folder)) {
+    log(`writing ${what}...`);
     const partial = `${folder}.partial`;
     rmSync(partial, { recursive: true, force: true });
-    execFileSync(PYTHON, [script, partial], { stdio: ['ignore', 'ignore', 'inherit'] });
+    build(partial);
     renameSync(partial, folder);
   }
+  return folder;
+}
+
+const runPython = (args: string[]) =>
+  execFileSync(PYTHON, args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PYTHONPATH: path.join(ROOT, 'models') },
+  });
+
+/** The benchmark series, built once per version of make_volumes.py. */
+function benchVolumes(): { folder: string; volumes: VolumeInfo[] } {
+  const script = path.join(HERE, 'make_volumes.py');
+  const what = 'the benchmark series (phantom 3 mm and 1.5 mm, CT 512x512x300)';
+  const folder = cached('volumes', [script], what, (out) => runPython([script, out]));
   return {
     folder,
     volumes: JSON.parse(readFileSync(path.join(folder, 'volumes.json'), 'utf8')) as VolumeInfo[],
   };
+}
+
+/** A model to benchmark: its manifest and the checkpoints the PyTorch baseline may take its weights from. */
+interface BenchModel {
+  id: string;
+  version: string;
+  description: string;
+  manifest: string;
+  checkpoints: string[];
+}
+
+/** Every registry model, with the training checkpoints under models/.work (a clone has none: random weights). */
+function registryModels(): BenchModel[] {
+  const index = JSON.parse(readFileSync(path.join(ROOT, 'models/registry/index.json'), 'utf8')) as {
+    models: { id: string; version: string; path: string; description: string }[];
+  };
+  const work = path.join(ROOT, 'models/.work');
+  const checkpoints = existsSync(work)
+    ? readdirSync(work, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => path.join(work, d.name, 'final.pt'))
+        .filter(existsSync)
+    : [];
+  return index.models.map((m) => ({
+    ...m,
+    manifest: path.join(ROOT, 'models/registry', m.path),
+    checkpoints,
+  }));
+}
+
+/**
+ * The full-tier architecture (feature size 48, 96^3) with untrained weights (make_full_tier.py): no trained one
+ * exists here, and its time per patch, hence time(32)/time(1) per patch, does not depend on the weights.
+ */
+function fullTierModel(): BenchModel {
+  const script = path.join(HERE, 'make_full_tier.py');
+  const registry = path.join(ROOT, 'models/registry/abdomen-fast/manifest.json');
+  const what = 'the full-tier timing model (export and parity check: minutes)';
+  const folder = cached('full-tier', [script, registry], what, (out) =>
+    runPython([script, out, '--registry-manifest', registry]),
+  );
+  const manifest = path.join(folder, 'full-tier-timing/manifest.json');
+  const { id, version, description } = JSON.parse(readFileSync(manifest, 'utf8')) as BenchModel;
+  return { id, version, description, manifest, checkpoints: [path.join(folder, 'checkpoint/final.pt')] };
 }
 
 /** Runs one case in a fresh Node process; WebGPU cases need ORT's WebGPU build, which the bundle supplies. */
@@ -88,19 +147,15 @@ function probeWebGpu(): { adapter: string } | { unavailable: string } {
 }
 
 function torchBaseline(
-  manifest: string,
+  model: BenchModel,
   classes: number[],
   threads: number,
   reps: number,
   device: 'cpu' | 'cuda',
 ): ModelBench['torch'] {
-  const checkpoints = readdirSync(path.join(ROOT, 'models/.work'), { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => path.join(ROOT, 'models/.work', d.name, 'final.pt'))
-    .filter(existsSync);
-  const args = [path.join(HERE, 'torch_baseline.py'), manifest, '--classes', classes.join(',')];
+  const args = [path.join(HERE, 'torch_baseline.py'), model.manifest, '--classes', classes.join(',')];
   args.push('--threads', String(threads), '--reps', String(reps), '--device', device);
-  for (const c of checkpoints) args.push('--checkpoint', c);
+  for (const c of model.checkpoints) args.push('--checkpoint', c);
   const run = spawnSync(PYTHON, args, {
     cwd: path.join(ROOT, 'models'),
     encoding: 'utf8',
@@ -115,7 +170,7 @@ function torchBaseline(
   // Paths as the repository names them (the report is committed).
   return {
     ...baseline,
-    weights: baseline.weights.replaceAll(path.join(ROOT, 'models') + path.sep, 'models/'),
+    weights: baseline.weights.replaceAll(ROOT + path.sep, ''),
   };
 }
 
@@ -152,12 +207,9 @@ async function main() {
     `mode ${mode}, ${threads} threads, WebGPU: ${'adapter' in webgpu ? webgpu.adapter : webgpu.unavailable}`,
   );
 
-  const index = JSON.parse(readFileSync(path.join(ROOT, 'models/registry/index.json'), 'utf8')) as {
-    models: { id: string; version: string; path: string; description: string }[];
-  };
   const models: ModelBench[] = [];
-  for (const entry of index.models) {
-    const manifest = path.join(ROOT, 'models/registry', entry.path);
+  for (const entry of [...registryModels(), fullTierModel()]) {
+    const manifest = entry.manifest;
     const patch = (JSON.parse(readFileSync(manifest, 'utf8')) as { preprocess: { patch: number[] } })
       .preprocess.patch;
     const cases: ModelBench['cases'] = [];
@@ -197,7 +249,7 @@ async function main() {
     }
     const device = values.gpu ? 'cuda' : 'cpu';
     log(`${entry.id}: PyTorch ${device} baseline...`);
-    const torch = torchBaseline(manifest, plan.classes, threads, plan.torchReps, device);
+    const torch = torchBaseline(entry, plan.classes, threads, plan.torchReps, device);
     models.push({
       id: entry.id,
       version: entry.version,

@@ -88,6 +88,27 @@ def separability(tables: dict[str, Any], reference: str = REFERENCE_METHOD) -> l
     return lines
 
 
+def forgetting_separability(tables: dict[str, Any], reference: str = REFERENCE_METHOD) -> list[str]:
+    """Plain sentences, per sequence: the (class, method) pairs whose forgetting the seeds separate from
+    ``reference``'s forgetting of the same class (95% t intervals disjoint); the mean over all classes can hide them."""
+    lines = []
+    for sequence in dict.fromkeys(g["sequence"] for g in tables["groups"]):
+        groups = {g["method"]: g for g in tables["groups"] if g["sequence"] == sequence}
+        if reference not in groups or not groups[reference]["forgetting"]:
+            continue
+        pairs = []
+        for cls, ref in groups[reference]["forgetting"].items():
+            for name, g in groups.items():
+                other = g["forgetting"].get(cls)
+                if name == reference or other is None or None in (other["ci95"], ref["ci95"], other["mean"], ref["mean"]):
+                    continue
+                if abs(other["mean"] - ref["mean"]) > other["ci95"] + ref["ci95"]:
+                    pairs.append(f"{cls}: {name} {other['mean']:.3f} ± {other['ci95']:.3f} against {ref['mean']:.3f} ± {ref['ci95']:.3f}")
+        head = f"- `{sequence}`, forgetting per class, {reference} against each method (95% CIs): "
+        lines.append(head + (f"separated for {'; '.join(pairs)}; no other pair." if pairs else "no (class, method) pair is separated."))
+    return lines
+
+
 def _ms(value: float | None) -> str:
     return "not timed" if value is None else f"{value:.0f}"
 
@@ -180,7 +201,7 @@ def results_markdown(results: dict[str, Any], json_name: str, svg_names: dict[tu
             f"![Dice across steps]({svg_names[_entry_key(entry)]})",
             "",
         ]
-        lines += ["### Can the seeds separate the methods?", "", *separability(tables), ""]
+        lines += ["### Can the seeds separate the methods?", "", *separability(tables), *forgetting_separability(tables), ""]
         lines.append(_demote(tables_markdown(tables)).rstrip("\n"))
         if entry.get("compute"):
             lines += ["", "### Compute per step: our design against a decoder per step", "", *compute_markdown(entry["compute"])]

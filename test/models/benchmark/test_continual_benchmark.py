@@ -12,6 +12,8 @@ import yaml
 from contseg.benchmark.config import load_benchmark_config
 from contseg.benchmark.continual import main, run_file
 from contseg.benchmark.methods import METHODS, plan_steps
+from contseg.benchmark.results import forgetting_separability, separability
+from contseg.evaluation.report import summarise
 from contseg.evaluation.run_results import load_runs
 from contseg.network import load_checkpoint
 from contseg.training.config import load_release_config
@@ -115,14 +117,34 @@ def _phantom_seeds(spec: dict[str, object]) -> set[int]:
     return set(spec.get("seeds", [])) if spec.get("kind") == "phantom" else set()  # type: ignore[arg-type]
 
 
-def test_the_repository_tiers_load_with_every_method_and_hold_their_evaluation_cases_out_of_training() -> None:
+def test_the_repository_tiers_load_with_their_methods_and_hold_their_evaluation_cases_out_of_training() -> None:
     folder = Path(__file__).resolve().parents[3] / "models" / "configs" / "continual"
-    for tier in ("reduced.yaml", "full.yaml"):
+    forgetting = ("fine-tune", "lwf", "ours-clip", "head-only", "joint")
+    for tier, methods in (("reduced.yaml", tuple(METHODS)), ("full.yaml", tuple(METHODS)), ("forgetting.yaml", forgetting)):
         config = load_benchmark_config(folder / tier)
-        assert config.methods == tuple(METHODS) and len(config.seeds) == 3
+        assert config.methods == methods and len(config.seeds) == 3
         for sequence in config.sequences:
             trained_seeds = set().union(*(_phantom_seeds(s.dataset) for s in sequence.steps))
             trained_files = json.dumps([s.dataset for s in sequence.steps])
             for entry in sequence.evaluation:
                 assert not _phantom_seeds(entry.dataset) & trained_seeds
                 assert all(image not in trained_files for image, _ in entry.dataset.get("pairs", []))
+
+
+def _group(method: str, dice_all: list[float], forgetting: dict[str, list[float]]) -> dict[str, object]:
+    """A (sequence, method) group of paper_tables with only what the separability sentences read, from seed values."""
+    return {"sequence": "btcv-like", "method": method, "steps": [{"dice_all": summarise(dice_all)}],
+            "forgetting": {c: summarise(v) for c, v in forgetting.items()}}
+
+
+def test_the_seeds_separate_a_class_whose_forgetting_differs_even_when_the_all_class_means_overlap() -> None:
+    # As measured by the forgetting tier: fine-tune loses the stomach, ours keeps it; the 13-class means overlap.
+    tables = {"groups": [
+        _group("fine-tune", [0.05, 0.06, 0.045], {"stomach": [0.30, 0.33, 0.32], "liver": [0.2, 0.05, 0.12]}),
+        _group("ours-clip", [0.09, 0.12, 0.08], {"stomach": [0.0, -0.01, 0.05], "liver": [0.0, -0.01, 0.0]}),
+    ]}
+    assert "**not separable** from fine-tune" in separability(tables)[0]
+    (line,) = forgetting_separability(tables)
+    assert "separated for stomach: fine-tune 0.317" in line and "liver" not in line
+    tables["groups"][0]["forgetting"]["stomach"] = summarise([0.0, 0.02, 0.05])
+    assert forgetting_separability(tables)[0].endswith("no (class, method) pair is separated.")
