@@ -56,6 +56,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def _separated(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two summaries' 95% t intervals are disjoint (both means and intervals defined)."""
+    return abs(a["mean"] - b["mean"]) > a["ci95"] + b["ci95"]
+
+
 def separability(tables: dict[str, Any], reference: str = REFERENCE_METHOD) -> list[str]:
     """Plain sentences, per sequence: which methods' mean Dice over all classes after the last step the seeds
     separate from ``reference`` (95% t intervals disjoint) and which they cannot."""
@@ -77,8 +82,7 @@ def separability(tables: dict[str, Any], reference: str = REFERENCE_METHOD) -> l
             if other["ci95"] is None:
                 together.append(f"{name} ({other['n']} seed)")
                 continue
-            gap = abs(other["mean"] - ref["mean"])
-            (apart if gap > other["ci95"] + ref["ci95"] else together).append(f"{name} ({other['mean']:.3f} ± {other['ci95']:.3f})")
+            (apart if _separated(other, ref) else together).append(f"{name} ({other['mean']:.3f} ± {other['ci95']:.3f})")
         head = f"- `{sequence}`, all classes after the last step, {reference} {ref['mean']:.3f} ± {ref['ci95']:.3f} (95% CI, {ref['n']} seeds): "
         lines.append(
             head
@@ -102,7 +106,7 @@ def forgetting_separability(tables: dict[str, Any], reference: str = REFERENCE_M
                 other = g["forgetting"].get(cls)
                 if name == reference or other is None or None in (other["ci95"], ref["ci95"], other["mean"], ref["mean"]):
                     continue
-                if abs(other["mean"] - ref["mean"]) > other["ci95"] + ref["ci95"]:
+                if _separated(other, ref):
                     pairs.append(f"{cls}: {name} {other['mean']:.3f} ± {other['ci95']:.3f} against {ref['mean']:.3f} ± {ref['ci95']:.3f}")
         head = f"- `{sequence}`, forgetting per class, {reference} against each method (95% CIs): "
         lines.append(head + (f"separated for {'; '.join(pairs)}; no other pair." if pairs else "no (class, method) pair is separated."))
