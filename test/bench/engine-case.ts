@@ -1,6 +1,7 @@
 // One benchmark case in a fresh process (so that its peak memory is its own): a DICOM series folder is read into
 // a Volume, the engine segments it with C classes on one backend, the masks are written as a DICOM SEG.
 // Usage: node --import tsx test/bench/engine-case.ts '<CaseSpec as JSON>'   -> prints one CaseResult JSON line.
+//        node --import tsx test/bench/engine-case.ts --probe-webgpu   -> prints Dawn's adapter or why there is none.
 //
 // Class counts above the model's classes: class k (k >= n) is a copy of class k mod n under the name
 // "<name> #<k / n + 1>" with the same generator file, so the heads graph runs C generators and C heads and every
@@ -38,6 +39,11 @@ export interface CaseSpec {
   batch: number;
   /** ORT's .wasm file, handed to ORT as bytes (for ORT's browser builds bundled for Node). */
   ortWasm?: string;
+  /**
+   * Segment once untimed with the same sessions first (WebGPU compiles its pipelines on the first run; the
+   * PyTorch baseline also times warm runs). The untimed run's time is reported as `warmupMs`.
+   */
+  warmup?: boolean;
 }
 
 export interface CaseResult {
@@ -65,6 +71,8 @@ export interface CaseResult {
   found: number;
   /** Peak resident memory of this process (VmHWM), MiB. */
   peakMiB: number;
+  /** The untimed first segmentation (CaseSpec.warmup), preprocess to post-processing, ms. */
+  warmupMs?: number;
 }
 
 /**
@@ -130,36 +138,52 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   let sessions: ModelSessions | undefined;
   let patches = 0;
   try {
-    const result = await segmentVolume(
-      {
-        manifest,
-        generators: (chosen) =>
-          stackGenerators(
-            chosen.map((c) => ({ name: c.name, bytes: readFileSync(path.join(folder, c.file)) })),
-          ),
-        predictorFor: async (_backend, generators) => {
-          sessions = await ModelSessions.create(
-            {
-              backbone: readFileSync(path.join(folder, manifest.network.backbone)),
-              heads: readFileSync(path.join(folder, manifest.network.heads)),
-            },
-            choice.backend,
-          );
-          const open = sessions;
-          return {
-            backend: () => open.backend,
-            fallback: () => choice.fallback,
-            predict: (input, count) => {
-              patches += count;
-              return open.run(input, count, manifest.preprocess.patch, generators);
-            },
-          };
+    const segment = () =>
+      segmentVolume(
+        {
+          manifest,
+          generators: (chosen) =>
+            stackGenerators(
+              chosen.map((c) => ({ name: c.name, bytes: readFileSync(path.join(folder, c.file)) })),
+            ),
+          predictorFor: async (_backend, generators) => {
+            sessions ??= await ModelSessions.create(
+              {
+                backbone: readFileSync(path.join(folder, manifest.network.backbone)),
+                heads: readFileSync(path.join(folder, manifest.network.heads)),
+              },
+              choice.backend,
+            );
+            const open = sessions;
+            return {
+              backend: () => open.backend,
+              fallback: () => choice.fallback,
+              predict: (input, count) => {
+                patches += count;
+                return open.run(input, count, manifest.preprocess.patch, generators);
+              },
+            };
+          },
         },
-      },
-      volume,
-      // With probability maps, as the viewer asks for them (its confidence view).
-      { classes: classes.map((c) => c.name), backend: spec.backend, batch: spec.batch, probabilities: true },
-    );
+        volume,
+        // With probability maps, as the viewer asks for them (its confidence view).
+        {
+          classes: classes.map((c) => c.name),
+          backend: spec.backend,
+          batch: spec.batch,
+          probabilities: true,
+        },
+      );
+    let warmupMs: number | undefined;
+    if (spec.warmup) {
+      const t0 = performance.now();
+      await segment();
+      warmupMs = performance.now() - t0;
+      patches = 0;
+      const ran = (sessions as ModelSessions | undefined)?.runMs;
+      if (ran) Object.assign(ran, { backbone: 0, heads: 0 });
+    }
+    const result = await segment();
     const segStart = performance.now();
     const byName = new Map(classes.map((c) => [c.name, c]));
     const categories = ((base as unknown as Record<string, unknown>).categories ?? {}) as Record<
@@ -203,6 +227,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       segBytes: seg?.bytes.byteLength ?? 0,
       found: found.length,
       peakMiB: peakMiB(),
+      ...(warmupMs === undefined ? {} : { warmupMs }),
     };
   } finally {
     await (sessions as ModelSessions | undefined)?.release();
@@ -210,7 +235,10 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
 }
 
 // Run as a script (also as test/bench/gpu's bundle), never in ORT's WASM worker threads, which load this file too.
-if (isMainThread && process.argv[2]?.startsWith('{')) {
+// `--probe-webgpu` prints installDawn's answer instead (the bench asks it before choosing its backends).
+if (isMainThread && process.argv[2] === '--probe-webgpu') {
+  process.stdout.write(`${JSON.stringify(await installDawn())}\n`);
+} else if (isMainThread && process.argv[2]?.startsWith('{')) {
   const spec = JSON.parse(process.argv[2] ?? '') as CaseSpec;
   process.stdout.write(`${JSON.stringify(await runCase(spec))}\n`);
 }

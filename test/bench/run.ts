@@ -3,8 +3,10 @@
 // and docs/benchmarks.md. Each engine case runs in its own process (engine-case.ts) so that its peak memory is its
 // own; the PyTorch baseline (torch_baseline.py) runs in the same session with the same threads. Options: --full,
 // --out <dir> (default docs), --threads <n> (default: all cores); --gpu (used by test/bench/gpu/run.sh): WebGPU cases
-// only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA, written as benchmarks-gpu.{json,md}.
-// CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline.
+// only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA, written as benchmarks-gpu.{json,md};
+// --model <id> (repeatable): only these models (registry ids or full-tier-timing).
+// CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline; CONTSEG_BENCH_COMMIT names the commit where the
+// tree has no .git (a copy on a GPU machine).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,10 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const PYTHON = process.env.CONTSEG_BENCH_PYTHON ?? path.join(ROOT, 'models/.venv/bin/python');
 const ORT_WEBGPU_WASM = path.join(ROOT, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm');
 const HERE = path.join(ROOT, 'test/bench');
+/** The id make_full_tier.py gives the full-tier timing model. */
+const FULL_TIER_ID = 'full-tier-timing';
+/** A WebGPU probe that takes longer has hung (a Vulkan driver that never answers). */
+const PROBE_TIMEOUT_MS = 60 * 1000;
 
 /**
  * What each mode runs: the quick one fits a few minutes on a 2-core machine. `rounds`: each volume's class counts
@@ -53,11 +59,14 @@ function cached(name: string, inputs: string[], what: string, build: (partial: s
   return folder;
 }
 
+/** The environment of our Python scripts: the `contseg` package importable, an existing PYTHONPATH kept. */
+const pythonEnv = () => ({
+  ...process.env,
+  PYTHONPATH: [path.join(ROOT, 'models'), process.env.PYTHONPATH].filter(Boolean).join(':'),
+});
+
 const runPython = (args: string[]) =>
-  execFileSync(PYTHON, args, {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PYTHONPATH: path.join(ROOT, 'models') },
-  });
+  execFileSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'], env: pythonEnv() });
 
 /** The benchmark series, built once per version of make_volumes.py. */
 function benchVolumes(): { folder: string; volumes: VolumeInfo[] } {
@@ -109,7 +118,7 @@ function fullTierModel(): BenchModel {
   const folder = cached('full-tier', [script, registry], what, (out) =>
     runPython([script, out, '--registry-manifest', registry]),
   );
-  const manifest = path.join(folder, 'full-tier-timing/manifest.json');
+  const manifest = path.join(folder, FULL_TIER_ID, 'manifest.json');
   const { id, version, description } = JSON.parse(readFileSync(manifest, 'utf8')) as BenchModel;
   return { id, version, description, manifest, checkpoints: [path.join(folder, 'checkpoint/final.pt')] };
 }
@@ -131,17 +140,23 @@ function runCase(spec: CaseSpec, webgpuBundle: string | undefined): CaseResult {
   return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as CaseResult;
 }
 
-/** Whether Dawn (npm `webgpu`) finds an adapter here, asked in a child process (Dawn may print to stderr). */
-function probeWebGpu(): { adapter: string } | { unavailable: string } {
-  const code =
-    "const { installDawn } = await import('./test/bench/dawn.ts');" +
-    'process.stdout.write(JSON.stringify(await installDawn()));';
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+/**
+ * Whether Dawn (npm `webgpu`) finds an adapter here, asked in a child process (Dawn may print to stderr) of the
+ * WebGPU bundle where one is given (a GPU machine may have no tsx), else of engine-case.ts.
+ */
+function probeWebGpu(webgpuBundle: string | undefined): { adapter: string } | { unavailable: string } {
+  const script = webgpuBundle ? [webgpuBundle] : ['--import', 'tsx', path.join(HERE, 'engine-case.ts')];
+  const run = spawnSync(process.execPath, [...script, '--probe-webgpu'], {
     cwd: ROOT,
     encoding: 'utf8',
+    timeout: PROBE_TIMEOUT_MS,
   });
-  if (run.status !== 0) return { unavailable: `WebGPU probe failed: ${run.stderr.trim().split('\n')[0]}` };
-  const result = JSON.parse(run.stdout) as { adapter: string } | { unavailable: string };
+  if (run.status !== 0) {
+    const why = run.error ? `no answer in ${PROBE_TIMEOUT_MS / 1000} s` : run.stderr.trim().split('\n')[0];
+    return { unavailable: `WebGPU probe failed: ${why}` };
+  }
+  const result = JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as
+    { adapter: string } | { unavailable: string };
   const why = run.stderr.trim().split('\n')[0];
   return 'unavailable' in result && why ? { unavailable: `${result.unavailable}; Dawn: ${why}` } : result;
 }
@@ -160,10 +175,7 @@ function torchBaseline(
     cwd: path.join(ROOT, 'models'),
     encoding: 'utf8',
     maxBuffer: 1 << 24,
-    env: {
-      ...process.env,
-      PYTHONPATH: [path.join(ROOT, 'models'), process.env.PYTHONPATH].filter(Boolean).join(':'),
-    },
+    env: pythonEnv(),
   });
   if (run.status !== 0) return { unavailable: `torch_baseline.py failed: ${run.stderr.slice(-500)}` };
   const baseline = JSON.parse(run.stdout) as TorchBaseline;
@@ -175,6 +187,7 @@ function torchBaseline(
 }
 
 function gitCommit(): string {
+  if (process.env.CONTSEG_BENCH_COMMIT) return process.env.CONTSEG_BENCH_COMMIT;
   const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
   return run.status === 0 ? run.stdout.trim() : 'unknown';
 }
@@ -187,6 +200,7 @@ async function main() {
       threads: { type: 'string', default: String(os.availableParallelism()) },
       gpu: { type: 'boolean', default: false },
       'webgpu-bundle': { type: 'string' },
+      model: { type: 'string', multiple: true },
     },
   });
   const mode: Mode = values.full ? 'full' : 'quick';
@@ -195,7 +209,7 @@ async function main() {
   const plan = PLAN[mode];
   const loadBefore = os.loadavg();
   const { folder, volumes } = benchVolumes();
-  const webgpu = probeWebGpu();
+  const webgpu = probeWebGpu(values['webgpu-bundle']);
   if (values.gpu && !('adapter' in webgpu))
     throw new Error(`--gpu: no WebGPU adapter: ${webgpu.unavailable}`);
   const backends: CaseSpec['backend'][] = values.gpu
@@ -208,7 +222,15 @@ async function main() {
   );
 
   const models: ModelBench[] = [];
-  for (const entry of [...registryModels(), fullTierModel()]) {
+  const known = [...registryModels().map((m) => m.id), FULL_TIER_ID];
+  const unknown = (values.model ?? []).filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new Error(`--model ${unknown.join(', ')}: not one of ${known.join(', ')}`);
+  const wanted = (id: string) => !values.model || values.model.includes(id);
+  const entries = [
+    ...registryModels().filter((m) => wanted(m.id)),
+    ...(wanted(FULL_TIER_ID) ? [fullTierModel()] : []),
+  ];
+  for (const entry of entries) {
     const manifest = entry.manifest;
     const patch = (JSON.parse(readFileSync(manifest, 'utf8')) as { preprocess: { patch: number[] } })
       .preprocess.patch;
@@ -228,6 +250,8 @@ async function main() {
               backend,
               threads,
               batch: 1,
+              // WebGPU compiles its pipelines on the first run: timed warm, as the PyTorch baseline is.
+              warmup: backend === 'webgpu',
             };
             const result = runCase(spec, values['webgpu-bundle']);
             log(

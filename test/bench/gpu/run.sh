@@ -28,7 +28,7 @@ fi
 # onnxruntime-web entry has no WebGPU EP. `webgpu` (Dawn's native addon) stays external.
 bundle=.cache/bench/gpu/engine-case.mjs
 mkdir -p "$(dirname "$bundle")"
-node node_modules/esbuild/bin/esbuild test/bench/engine-case.ts --bundle --platform=node --format=esm \
+node_modules/.bin/esbuild test/bench/engine-case.ts --bundle --platform=node --format=esm \
   --alias:onnxruntime-web=./node_modules/onnxruntime-web/dist/ort.all.bundle.min.mjs --external:webgpu \
   --banner:js="import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" \
   --log-level=warning --outfile="$bundle"
