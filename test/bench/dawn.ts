@@ -27,6 +27,12 @@ export async function installDawn(): Promise<{ adapter: string } | { unavailable
   if (queue) {
     const write = queue.writeBuffer;
     queue.writeBuffer = function (buffer, offset, data, dataOffset, size) {
+      // ORT's threaded build passes its WASM heap itself (a SharedArrayBuffer; offsets in bytes).
+      if ((data as unknown) instanceof SharedArrayBuffer) {
+        const from = dataOffset ?? 0;
+        const bytes = new Uint8Array(data as unknown as SharedArrayBuffer, from, size).slice();
+        return write.call(this, buffer, offset, bytes);
+      }
       const shared = ArrayBuffer.isView(data) && data.buffer instanceof SharedArrayBuffer;
       const copy = shared ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : data;
       // Offsets and sizes are in elements of `data`; the copy is bytes.

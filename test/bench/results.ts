@@ -49,6 +49,8 @@ export interface Environment {
   onnxruntimeWeb: string;
   threads: number;
   webgpu: string;
+  /** Runs of each volume's class counts (the fastest kept); absent in reports older than --rounds: the mode's. */
+  rounds?: number;
 }
 
 export interface ModelBench {

@@ -201,12 +201,15 @@ async function main() {
       gpu: { type: 'boolean', default: false },
       'webgpu-bundle': { type: 'string' },
       model: { type: 'string', multiple: true },
+      rounds: { type: 'string' },
     },
   });
   const mode: Mode = values.full ? 'full' : 'quick';
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer`);
-  const plan = PLAN[mode];
+  const plan = { ...PLAN[mode], ...(values.rounds ? { rounds: Number(values.rounds) } : {}) };
+  if (!Number.isInteger(plan.rounds) || plan.rounds < 1)
+    throw new Error(`--rounds must be a positive integer`);
   const loadBefore = os.loadavg();
   const { folder, volumes } = benchVolumes();
   const webgpu = probeWebGpu(values['webgpu-bundle']);
@@ -302,6 +305,7 @@ async function main() {
       onnxruntimeWeb: ortVersion,
       threads,
       webgpu: 'adapter' in webgpu ? webgpu.adapter : `unavailable: ${webgpu.unavailable}`,
+      rounds: plan.rounds,
     },
     volumes,
     models,
