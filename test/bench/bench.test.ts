@@ -4,13 +4,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import * as prettier from 'prettier';
 import { resolveClassNames } from '../../extension/src/engine/class-names.ts';
 import { parseManifest } from '../../extension/src/engine/manifest.ts';
 import { benchClasses, type CaseResult } from './engine-case.ts';
 import { renderMarkdown } from './report.ts';
-import { classCostRatios, patchMs, type ModelBench } from './results.ts';
+import { classCostRatios, patchMs, type BenchReport, type ModelBench } from './results.ts';
 
-const MANIFEST = path.resolve(import.meta.dirname, '../../models/registry/abdomen-fast/manifest.json');
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const MANIFEST = path.join(ROOT, 'models/registry/abdomen-fast/manifest.json');
 const manifest = parseManifest(JSON.parse(readFileSync(MANIFEST, 'utf8')), MANIFEST);
 
 test('32 bench classes from the registry model: liver first, unique names the engine resolves, existing files', () => {
@@ -152,4 +154,19 @@ test('the report states the FLOP floor of the class-cost ratio for the model and
     /Measured here \(a, wasm\): 1\.50 per patch \(1\.125 with the same backbone time\), 1\.50 per volume\./,
   );
   assert.match(report, /The target <= 1\.05 is below this model's floor/);
+});
+
+test('the committed benchmark reports are their JSON rendered (CPU run and the H200 WebGPU run)', async () => {
+  for (const name of ['benchmarks', 'benchmarks-gpu']) {
+    const file = path.join(ROOT, 'docs', `${name}.md`);
+    const report = JSON.parse(readFileSync(path.join(ROOT, 'docs', `${name}.json`), 'utf8')) as BenchReport;
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    const rendered = await prettier.format(renderMarkdown(report), { ...options, filepath: file });
+    assert.equal(rendered, readFileSync(file, 'utf8'), `${file} differs from its JSON rendered`);
+  }
+  // The GPU run says how its WebGPU cases ran and why they are slower than PyTorch CUDA.
+  const gpu = readFileSync(path.join(ROOT, 'docs/benchmarks-gpu.md'), 'utf8');
+  assert.match(gpu, /Written by `bash test\/bench\/gpu\/run\.sh`/);
+  assert.match(gpu, /timed after one untimed warm-up segmentation/);
+  assert.match(gpu, /naive Conv3D shader/);
 });

@@ -201,6 +201,8 @@ export function renderMarkdown(report: BenchReport): string {
   const e = report.environment;
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
   const webgpuCases = report.models.some((m) => m.cases.some((c) => c.backend === 'webgpu'));
+  // run.ts --gpu (test/bench/gpu/run.sh) runs WebGPU cases only.
+  const gpuRun = webgpuCases && report.models.every((m) => m.cases.every((c) => c.backend === 'webgpu'));
   const rounds = e.rounds ?? (e.mode === 'quick' ? 3 : 1);
   const quickRounds =
     e.mode === 'quick' && rounds === 1
@@ -243,8 +245,9 @@ export function renderMarkdown(report: BenchReport): string {
   return `${[
     '# Benchmarks',
     '',
-    `Written by \`npm run bench${e.mode === 'full' ? ' -- --full' : ''}\` (${e.mode} mode) on ${e.date.slice(0, 10)} ` +
-      `at commit ${e.commit}. Do not edit by hand; docs/benchmarks.json holds the raw numbers.`,
+    `Written by \`${gpuRun ? 'bash test/bench/gpu/run.sh' : 'npm run bench'}${e.mode === 'full' ? ' -- --full' : ''}\` ` +
+      `(${e.mode} mode) on ${e.date.slice(0, 10)} at commit ${e.commit}. Do not edit by hand; ` +
+      `docs/${gpuRun ? 'benchmarks-gpu' : 'benchmarks'}.json holds the raw numbers.`,
     '',
     `- Machine: ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB; load average (1/5/15 min) ${load(e.loadAverage.before)} ` +
       `before, ${load(e.loadAverage.after)} after. A load above the core count means other processes shared ` +

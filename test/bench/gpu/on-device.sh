@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# One call on a lent GPU machine (repository root, .gpu-kit/ from kit.sh carried, results to $OUT; see README.md):
+#   A: the WebGPU bench next to PyTorch CUDA on the full-tier timing model, while the training workers are stopped;
+#   B: the continual full tier (models/configs/continual/full.yaml), one worker per seed and sequence, until B_END;
+#   C: its results document, with the compute per step measured on the GPU.
+# Deadlines in seconds from the start (A_END, B_END, C_END; the defaults fit a 600 s call); ROUNDS: bench rounds.
+set -u
+T0=$(date +%s)
+el() { echo $(($(date +%s) - T0)); }
+say() { echo "[on-device.sh $(el)s] $*"; }
+left() { local s=$(($1 - $(el))); [ $s -lt 15 ] && s=15; echo $s; } # seconds to a deadline, at least 15
+A_END=${A_END:-390} B_END=${B_END:-480} C_END=${C_END:-565} ROUNDS=${ROUNDS:-1}
+K=.gpu-kit PY=${PY:-python3}
+exec > >(tee -a "$OUT/on-device.log") 2>&1
+say "setup"
+$PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site $K/whl/*.whl || say "pip failed"
+export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1 CONTSEG_BENCH_PYTHON=$PY CONTSEG_BENCH_COMMIT=${COMMIT:-unknown}
+$PY - <<'PY'
+import lzma, os, shutil, tarfile
+shutil.copyfileobj(lzma.open('.gpu-kit/node.xz'), open('/tmp/node', 'wb'))
+os.chmod('/tmp/node', 0o755)
+for f in ('run.mjs', 'engine-case.mjs'):
+    shutil.copyfileobj(lzma.open(f'.gpu-kit/bench/{f}.xz'), open(f'.gpu-kit/bench/{f}', 'wb'))
+for t in ('node_modules', 'volumes'):
+    tarfile.open(f'.gpu-kit/{t}.tar.xz').extractall('.', filter='tar')
+os.makedirs('../shared/data', exist_ok=True)
+tarfile.open('.gpu-kit/shared.tar.xz').extractall('../shared/data', filter='tar')
+PY
+if ! ldconfig -p | grep -q 'libvulkan.so.1 '; then
+  for f in $K/gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  if [ -f "$icd" ] && [ -z "${VK_DRIVER_FILES:-}" ]; then export VK_DRIVER_FILES=$icd; fi
+done
+say "VK_DRIVER_FILES=${VK_DRIVER_FILES:-none}; node $(/tmp/node --version); $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1)"
+
+say "B: continual full tier workers start"
+mkdir -p /tmp/cont /tmp/cres
+for seed in 0 1 2; do
+  for seq in jhh-like btcv-like; do
+    (cd models && exec $PY -m contseg.benchmark.continual --config configs/continual/full.yaml --seeds $seed \
+      --sequences $seq --train-only >/tmp/cont/$seq-$seed.log 2>&1) &
+  done
+done
+workers() { pgrep -f 'contseg[.]benchmark[.]continual' || true; }
+
+say "A: full-tier timing model (export, parity check)"
+F=.cache/bench/full-tier-$(cat test/bench/make_full_tier.py models/registry/abdomen-fast/manifest.json | sha256sum | cut -c1-16)
+if [ ! -d "$F" ]; then
+  if PYTHONPATH=models:/tmp/site timeout "$(left $((A_END - 200)))" $PY test/bench/make_full_tier.py "$F.partial" >/tmp/full-tier.log 2>&1; then
+    mv "$F.partial" "$F"
+  else
+    say "full-tier export failed or ran out of time"
+    tail -20 /tmp/full-tier.log
+  fi
+fi
+say "A: bench (training workers stopped)"
+pkill -STOP -f 'contseg[.]benchmark[.]continual'
+if [ -d "$F" ]; then
+  timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
+    --model full-tier-timing --rounds "$ROUNDS" --out "$OUT" || say "bench failed"
+fi
+pkill -CONT -f 'contseg[.]benchmark[.]continual'
+say "B: training until ${B_END}s"
+while [ -n "$(workers)" ] && [ "$(el)" -lt "$B_END" ]; do sleep 5; done
+say "B: $(ls models/.work/continual/full/runs 2>/dev/null | wc -l) run results; stopping $(workers | wc -l) workers"
+pkill -TERM -f 'contseg[.]benchmark[.]continual'
+sleep 3
+pkill -KILL -f 'contseg[.]benchmark[.]continual'
+say "C: results document, compute on the GPU"
+(cd models && timeout "$(left $C_END)" $PY -m contseg.benchmark.continual --config configs/continual/full.yaml \
+  --report-only --results /tmp/cres/continual-full) || say "report failed"
+tar -czf "$OUT/continual-full.tgz" models/.work/continual/full/runs models/.work/continual/full/benchmark.log \
+  models/.work/continual/full/compute.json /tmp/cont /tmp/cres /tmp/full-tier.log 2>/dev/null
+say "done"
