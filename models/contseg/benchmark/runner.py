@@ -16,7 +16,7 @@ import torch
 from ..data.cases import RawCase
 from ..data.datasets import SegmentationDataset
 from ..data.registry import build_dataset
-from ..evaluation.sequence import evaluate_sequence
+from ..evaluation.sequence import ScoreCache, evaluate_sequence
 from ..network.checkpoint import load_checkpoint
 from ..training.config import ReleaseConfig, StepConfig
 from ..training.step import FINAL_FILE, run_step
@@ -43,10 +43,12 @@ class MemoryCachedDataset(SegmentationDataset):
 
 
 class DatasetCache:
-    """Datasets built from config mappings, one cached object per distinct mapping."""
+    """Datasets built from config mappings, one cached object per distinct mapping, and the per-case scores of the
+    checkpoints evaluated so far (a step shared by several methods is scored once)."""
 
     def __init__(self) -> None:
         self._by_spec: dict[str, MemoryCachedDataset] = {}
+        self.scores: ScoreCache = {}
 
     def get(self, spec: Mapping[str, Any], base: Path, name: str) -> MemoryCachedDataset:
         """The cached dataset of ``spec`` (paths resolve against ``base``)."""
@@ -85,6 +87,6 @@ def run_method(sequence: ReleaseConfig, m: Method, seed: int, root: Path, cache:
     checkpoints = [_train(p.config, p.out_dir, seed, cache) for p in plan_steps(sequence.steps, m, root)]
     base = sequence.steps[0].base_dir
     eval_sets = [cache.get(e.dataset, base, e.name) for e in sequence.evaluation]
-    run = evaluate_sequence(checkpoints, eval_sets, sequence.name, m.name, hardware_label())
+    run = evaluate_sequence(checkpoints, eval_sets, sequence.name, m.name, hardware_label(), scores=cache.scores)
     log.info("%s %s seed %d: Dice after the last step %s", sequence.name, m.name, seed, json.dumps(run["steps"][-1]["dice"]))
     return run

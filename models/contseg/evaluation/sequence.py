@@ -32,6 +32,7 @@ from typing import Any
 
 import torch
 
+from ..data.cases import RawCase
 from ..data.datasets import SegmentationDataset
 from ..data.preprocess import preprocess_case
 from ..data.registry import build_dataset
@@ -92,21 +93,32 @@ def _method(steps: Sequence[_Step]) -> str:
     return "+".join(dict.fromkeys(labels))
 
 
-def _score_steps(steps: Sequence[_Step], dataset: SegmentationDataset) -> list[list[dict[str, Any]]]:
-    """Per step, the per-case results on ``dataset``; each case is loaded once and pre-processed once per grid."""
+ScoreCache = dict[tuple[str, int, str, str], dict[str, Any]]
+"""Per-case results by (checkpoint path, its modification time in ns, evaluation set, case): a checkpoint that several
+runs share (every class-head CLIP method's step 1 in the benchmark) is scored once per process, not once per run."""
+
+
+def _score_steps(steps: Sequence[_Step], dataset: SegmentationDataset, cache: ScoreCache) -> list[list[dict[str, Any]]]:
+    """Per step, the per-case results on ``dataset``; each case is loaded at most once (not at all when every step's
+    result is in ``cache``) and pre-processed once per grid."""
     per_step: list[list[dict[str, Any]]] = [[] for _ in steps]
     for case_id in dataset.case_ids():
-        raw = dataset.load(case_id)
+        keys = [(str(s.path.resolve()), s.path.stat().st_mtime_ns, dataset.name, case_id) for s in steps]
+        reused = sum(k in cache for k in keys)
+        raw: RawCase | None = None
         prepared_by_spacing = {}
-        for i, step in enumerate(steps):
-            spacing, patch, overlap, padding = step.grid
-            t0 = time.time()
-            if spacing not in prepared_by_spacing:
-                prepared_by_spacing[spacing] = preprocess_case(raw, spacing)
-            prepared = prepared_by_spacing[spacing]
-            scores = score_case(step.model, prepared, spacing, patch, overlap, padding)
-            per_step[i].append({"case": case_id, "grid": list(prepared.image.shape[1:]), **scores, "seconds": round(time.time() - t0, 1)})
-        log.info("evaluated %s with %d step checkpoints", case_id, len(steps))
+        for i, (step, key) in enumerate(zip(steps, keys)):
+            if key not in cache:
+                raw = raw or dataset.load(case_id)
+                spacing, patch, overlap, padding = step.grid
+                t0 = time.time()
+                if spacing not in prepared_by_spacing:
+                    prepared_by_spacing[spacing] = preprocess_case(raw, spacing)
+                prepared = prepared_by_spacing[spacing]
+                scores = score_case(step.model, prepared, spacing, patch, overlap, padding)
+                cache[key] = {"case": case_id, "grid": list(prepared.image.shape[1:]), **scores, "seconds": round(time.time() - t0, 1)}
+            per_step[i].append(cache[key])
+        log.info("evaluated %s with %d step checkpoints (%d scored earlier in this process)", case_id, len(steps), reused)
     return per_step
 
 
@@ -117,11 +129,13 @@ def evaluate_sequence(
     method: str | None = None,
     hardware: str | None = None,
     device: str | torch.device | None = None,
+    scores: ScoreCache | None = None,
 ) -> dict[str, Any]:
     """Evaluate each step checkpoint (in step order) on every set; returns the run-result mapping (validated by
     ``run_from_json``), each step with ``details`` = {"checkpoint", "lineage", "sets": {set: dataset report}}.
 
     The models run on ``device`` (default: the GPU when there is one, else the CPU); scores are computed on the CPU.
+    ``scores``: per-case results of earlier calls, reused and extended (see ``ScoreCache``).
     """
     if not eval_sets:
         raise ValueError("no evaluation sets given")
@@ -129,7 +143,7 @@ def evaluate_sequence(
     reports: list[dict[str, Any]] = [{} for _ in steps]
     pooled: list[list[dict[str, Any]]] = [[] for _ in steps]
     for dataset in eval_sets:
-        for i, cases in enumerate(_score_steps(steps, dataset)):
+        for i, cases in enumerate(_score_steps(steps, dataset, {} if scores is None else scores)):
             reports[i][dataset.name] = summarise_cases(dataset.name, steps[i].model.class_names, cases)
             pooled[i] += cases
     run_steps = []

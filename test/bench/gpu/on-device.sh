@@ -37,6 +37,8 @@ say "VK_DRIVER_FILES=${VK_DRIVER_FILES:-none}; node $(/tmp/node --version); $(nv
 
 say "B: continual full tier workers start"
 mkdir -p /tmp/cont /tmp/cres
+# 6 workers x 2 torch threads on 16 cores: each worker's OpenMP/BLAS pools capped too (scoring ran slowly there).
+export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
 for seed in 0 1 2; do
   for seq in jhh-like btcv-like; do
     (cd models && exec $PY -m contseg.benchmark.continual --config configs/continual/full.yaml --seeds $seed \

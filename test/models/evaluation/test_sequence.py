@@ -106,3 +106,25 @@ def test_evaluation_on_the_gpu_scores_like_on_the_cpu(checkpoints: list[Path]) -
     gpu = evaluate_sequence(checkpoints, SETS[:1], "toy", device="cuda")
     assert [s["dice"] for s in gpu["steps"]] == [s["dice"] for s in cpu["steps"]]
     assert [s["hd95"] for s in gpu["steps"]] == [s["hd95"] for s in cpu["steps"]]
+
+
+def test_a_score_cache_scores_each_checkpoint_and_case_once(checkpoints: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs that share a step (every benchmark method's step 1) reuse its per-case scores within a process: the second
+    run scores only its own step, with results equal to scoring from scratch; a rewritten checkpoint is scored anew."""
+    from contseg.evaluation import sequence
+
+    calls: list[int] = []
+    real = sequence.score_case
+    monkeypatch.setattr(sequence, "score_case", lambda model, *a, **k: calls.append(len(model.class_names)) or real(model, *a, **k))
+    cache: sequence.ScoreCache = {}
+    first = evaluate_sequence(checkpoints, SETS, "toy", scores=cache)
+    assert calls == [1, 2, 1, 2]  # 2 sets x 2 steps
+    calls.clear()
+    assert evaluate_sequence(checkpoints[:1], SETS, "toy", scores=cache)["steps"][0]["dice"] == first["steps"][0]["dice"]
+    assert calls == []  # step 1 was scored in the first run
+    fresh = evaluate_sequence(checkpoints, SETS, "toy")  # a fresh cache gives the same scores
+    assert [(s["dice"], s["hd95"]) for s in fresh["steps"]] == [(s["dice"], s["hd95"]) for s in first["steps"]]
+    calls.clear()
+    torch.save(torch.load(checkpoints[1], weights_only=False), checkpoints[1])  # same content, new modification time
+    evaluate_sequence(checkpoints, SETS, "toy", scores=cache)
+    assert calls == [2, 2]
