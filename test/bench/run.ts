@@ -4,7 +4,8 @@
 // own; the PyTorch baseline (torch_baseline.py) runs in the same session with the same threads. Options: --full,
 // --out <dir> (default docs), --threads <n> (default: all cores); --gpu (used by test/bench/gpu/run.sh): WebGPU cases
 // only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA, written as benchmarks-gpu.{json,md};
-// --model <id> (repeatable): only these models (registry ids or full-tier-timing).
+// --model <id> (repeatable): only these models (registry ids or full-tier-timing); --rounds <n>; --prepare: only
+// build the cached volumes and full-tier timing model (a GPU machine's CPU work before its timed runs).
 // CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline; CONTSEG_BENCH_COMMIT names the commit where the
 // tree has no .git (a copy on a GPU machine).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -115,7 +116,14 @@ function fullTierModel(): BenchModel {
   const script = path.join(HERE, 'make_full_tier.py');
   const registry = path.join(ROOT, 'models/registry/abdomen-fast/manifest.json');
   const what = 'the full-tier timing model (export and parity check: minutes)';
-  const folder = cached('full-tier', [script, registry], what, (out) =>
+  // The export and network code shape the graph: a change rebuilds it.
+  const sources = ['models/contseg/export', 'models/contseg/network'].flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir))
+      .filter((f) => f.endsWith('.py'))
+      .sort()
+      .map((f) => path.join(ROOT, dir, f)),
+  );
+  const folder = cached('full-tier', [script, registry, ...sources], what, (out) =>
     runPython([script, out, '--registry-manifest', registry]),
   );
   const manifest = path.join(folder, FULL_TIER_ID, 'manifest.json');
@@ -202,6 +210,7 @@ async function main() {
       'webgpu-bundle': { type: 'string' },
       model: { type: 'string', multiple: true },
       rounds: { type: 'string' },
+      prepare: { type: 'boolean', default: false },
     },
   });
   const mode: Mode = values.full ? 'full' : 'quick';
@@ -212,6 +221,11 @@ async function main() {
     throw new Error(`--rounds must be a positive integer`);
   const loadBefore = os.loadavg();
   const { folder, volumes } = benchVolumes();
+  if (values.prepare) {
+    if (!values.model || values.model.includes(FULL_TIER_ID)) fullTierModel();
+    log('prepared the volumes and the full-tier timing model');
+    return;
+  }
   const webgpu = probeWebGpu(values['webgpu-bundle']);
   if (values.gpu && !('adapter' in webgpu))
     throw new Error(`--gpu: no WebGPU adapter: ${webgpu.unavailable}`);

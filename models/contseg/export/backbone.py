@@ -16,7 +16,7 @@ import torch
 from onnxruntime.transformers.float16 import convert_float_to_float16
 from torch import nn
 
-from .onnx_graph import initializer_bytes, sort_topologically, split_wide_concats, storage_buffer_violations
+from .onnx_graph import initializer_bytes, sort_topologically, split_wide_concats, storage_buffer_violations, strip_node_annotations
 from .torch_rewrites import compact_swin_masks, webgpu_ready_copy
 
 OPSET = 18
@@ -59,7 +59,8 @@ def export_backbone(model: nn.Module, patch: int, path: Path) -> BackboneExport:
         path: output file.
 
     The graph: input ``image`` float32 [batch, 1, P, P, P]; outputs ``feature`` [batch, 256] and ``head_input``
-    [batch, 8, P, P, P]; ConvTranspose3d rewritten as Conv + pixel shuffle, Concats split to <= 4 inputs.
+    [batch, 8, P, P, P]; ConvTranspose3d rewritten as Conv + pixel shuffle, stride-1 Conv3d as depth-stacked Conv2d,
+    Concats split to <= 4 inputs, the exporter's per-node source annotations dropped.
     """
     if patch < 64 or patch % 32:
         raise ValueError(f"patch must be a multiple of 32 and at least 64, got {patch}")
@@ -81,6 +82,7 @@ def export_backbone(model: nn.Module, patch: int, path: Path) -> BackboneExport:
             verbose=False,
         )
     proto = program.model_proto
+    strip_node_annotations(proto)
     concats = split_wide_concats(proto)
     violations = storage_buffer_violations(proto)
     if violations:

@@ -121,3 +121,15 @@ def sort_topologically(model: onnx.ModelProto) -> None:
         pending = [n for n in pending if id(n) not in ready_ids]
     del graph.node[:]
     graph.node.extend(ordered)
+
+
+def strip_node_annotations(model: onnx.ModelProto) -> int:
+    """Drop the PyTorch source annotations the dynamo exporter writes on every node (metadata: namespace, class
+    hierarchy, FX node; doc strings): debugging text only, about 8 % of a backbone file. Returns the nodes changed."""
+    changed = 0
+    for node in model.graph.node:
+        if node.metadata_props or node.doc_string:
+            del node.metadata_props[:]
+            node.doc_string = ""
+            changed += 1
+    return changed

@@ -4,6 +4,10 @@ WebGPU execution provider and stays about as large as its parameters.
 - ``PixelShuffleUpsample3d``: onnxruntime-web's WebGPU EP rejects 3-D ConvTranspose. A ConvTranspose3d whose
   kernel equals its stride (2, as in every Swin UNETR decoder block) touches each output voxel exactly once, so it is
   exactly a 1x1x1 Conv to 8x the channels followed by a 3-D pixel shuffle (Reshape + Transpose + Reshape).
+- ``DepthStackedConv3d``: onnxruntime-web's WebGPU EP runs a 3-D Conv with a naive shader (one output element per
+  thread, no tiling: 0.41 TFLOP/s on an H200, docs/benchmarks-gpu.md) but a 2-D Conv as a tiled matrix product. A
+  stride-1 Conv3d with kernel (kd, kh, kw) is exactly a Conv2d over the depth slices (moved into the batch axis) of
+  the input with its kd depth neighbours stacked as channels.
 - ``compact_swin_masks``: MONAI builds each shifted-window attention mask [nW, N, N] from a region-id map with
   in-place slice writes; exported as is, that is ~80 ScatterND nodes per stage, and constant folding turns it into
   one huge constant (161 MB for stage 1 of a 96^3 patch). Instead the region ids go into the graph as a small
@@ -82,6 +86,64 @@ def swap_transposed_convs(model: nn.Module) -> int:
     return len(targets)
 
 
+class DepthStackedConv3d(nn.Module):
+    """Exact replacement of a stride-1, dilation-1, ungrouped ``Conv3d`` with zero padding (pd, ph, pw), pd < kd.
+
+    ``y[b, o, z] = sum_{i < kd} conv2d(x_pad[b, :, z + i], W[:, :, i])``; stacking the kd shifted inputs as channels
+    ``S[b, i*C + c, z] = x_pad[b, c, z + i]`` makes it one Conv2d with weight ``W'[o, i*C + c] = W[o, c, i]`` over
+    the batch of depth slices [B*D, kd*C, H, W] (memory: kd x the input).
+    """
+
+    def __init__(self, conv: nn.Conv3d) -> None:
+        super().__init__()
+        if not is_depth_stackable(conv):
+            raise ValueError(f"only stride-1, dilation-1, ungrouped Conv3d with zero padding can be rewritten: {conv}")
+        kd, kh, kw = conv.kernel_size
+        self.depth_kernel, self.depth_padding = kd, conv.padding[0]
+        self.out_channels = conv.out_channels
+        self.conv = nn.Conv2d(kd * conv.in_channels, conv.out_channels, (kh, kw), padding=conv.padding[1:], bias=conv.bias is not None)
+        with torch.no_grad():
+            self.conv.weight.copy_(conv.weight.detach().permute(0, 2, 1, 3, 4).reshape(self.conv.weight.shape))
+            if conv.bias is not None:
+                self.conv.bias.copy_(conv.bias.detach())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x [B, Cin, D, H, W] -> [B, Cout, D', H', W'] as the Conv3d."""
+        pd = self.depth_padding
+        if pd:
+            x = nn.functional.pad(x, (0, 0, 0, 0, pd, pd))
+        depth = x.shape[2] - self.depth_kernel + 1
+        if self.depth_kernel > 1:
+            x = torch.cat([x[:, :, i : i + depth] for i in range(self.depth_kernel)], dim=1)
+        c, h, w = x.shape[1], x.shape[3], x.shape[4]
+        y = self.conv(x.transpose(1, 2).reshape(-1, c, h, w))  # [B*D', Cout, H', W']
+        return y.reshape(-1, depth, self.out_channels, y.shape[2], y.shape[3]).transpose(1, 2)
+
+
+def is_depth_stackable(module: nn.Module) -> bool:
+    """True for a Conv3d that DepthStackedConv3d reproduces exactly."""
+    return (
+        isinstance(module, nn.Conv3d)
+        and tuple(module.stride) == (1, 1, 1)
+        and tuple(module.dilation) == (1, 1, 1)
+        and module.groups == 1
+        and module.padding_mode == "zeros"
+        and isinstance(module.padding, tuple)
+        and module.padding[0] < module.kernel_size[0]
+    )
+
+
+def swap_stride1_convs(model: nn.Module) -> int:
+    """Replace every stride-1 Conv3d in ``model`` (in place) by a DepthStackedConv3d; returns how many (strided
+    ones, such as the Swin patch embedding, stay 3-D)."""
+    targets = [(name, m) for name, m in model.named_modules() if is_depth_stackable(m)]
+    for name, module in targets:
+        parent_name, _, child = name.rpartition(".")
+        parent = model.get_submodule(parent_name) if parent_name else model
+        setattr(parent, child, DepthStackedConv3d(module))
+    return len(targets)
+
+
 def _region_ids(dims: tuple[int, int, int], window: tuple[int, int, int], shift: tuple[int, int, int]) -> np.ndarray:
     """The shifted-window region id of every token, exactly as MONAI's compute_mask labels it: [D, H, W] float32."""
     ids = np.zeros(dims, dtype=np.float32)
@@ -139,11 +201,13 @@ def share_relative_position_index(model: nn.Module) -> int:
 
 
 def webgpu_ready_copy(model: nn.Module) -> nn.Module:
-    """A deep copy of ``model`` in eval mode with ConvTranspose3d swapped and Swin index buffers shared.
+    """A deep copy of ``model`` in eval mode with ConvTranspose3d and stride-1 Conv3d swapped and Swin index buffers
+    shared.
 
     Export it inside ``with compact_swin_masks():``. The caller's model is left untouched.
     """
     clone = copy.deepcopy(model).eval()
     swap_transposed_convs(clone)
+    swap_stride1_convs(clone)  # after: the transposed convs' 1x1x1 Conv3d too
     share_relative_position_index(clone)
     return clone

@@ -48,21 +48,11 @@ done
 workers() { pgrep -f 'contseg[.]benchmark[.]continual' || true; }
 
 say "A: full-tier timing model (export, parity check)"
-F=.cache/bench/full-tier-$(cat test/bench/make_full_tier.py models/registry/abdomen-fast/manifest.json | sha256sum | cut -c1-16)
-if [ ! -d "$F" ]; then
-  if PYTHONPATH=models:/tmp/site timeout "$(left $((A_END - 200)))" $PY test/bench/make_full_tier.py "$F.partial" >/tmp/full-tier.log 2>&1; then
-    mv "$F.partial" "$F"
-  else
-    say "full-tier export failed or ran out of time"
-    tail -20 /tmp/full-tier.log
-  fi
-fi
+timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model full-tier-timing || say "prepare failed"
 say "A: bench (training workers stopped)"
 pkill -STOP -f 'contseg[.]benchmark[.]continual'
-if [ -d "$F" ]; then
-  timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
-    --model full-tier-timing --rounds "$ROUNDS" --out "$OUT" || say "bench failed"
-fi
+timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
+  --model full-tier-timing --rounds "$ROUNDS" --out "$OUT" || say "bench failed"
 pkill -CONT -f 'contseg[.]benchmark[.]continual'
 say "B: training until ${B_END}s"
 while [ -n "$(workers)" ] && [ "$(el)" -lt "$B_END" ]; do sleep 5; done
@@ -74,5 +64,5 @@ say "C: results document, compute on the GPU"
 (cd models && timeout "$(left $C_END)" $PY -m contseg.benchmark.continual --config configs/continual/full.yaml \
   --report-only --results /tmp/cres/continual-full) || say "report failed"
 tar -czf "$OUT/continual-full.tgz" models/.work/continual/full/runs models/.work/continual/full/benchmark.log \
-  models/.work/continual/full/compute.json /tmp/cont /tmp/cres /tmp/full-tier.log 2>/dev/null
+  models/.work/continual/full/compute.json /tmp/cont /tmp/cres 2>/dev/null
 say "done"

@@ -1,5 +1,6 @@
 """ONNX graph passes: splitting wide Concats keeps the result and removes every node binding more than 8 WebGPU
-storage buffers; topological sorting repairs a graph whose nodes were appended out of order."""
+storage buffers; topological sorting repairs a graph whose nodes were appended out of order; stripping the
+exporter's node annotations leaves the computation as it was."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
-from contseg.export.onnx_graph import sort_topologically, split_wide_concats, storage_buffer_violations
+from contseg.export.onnx_graph import sort_topologically, split_wide_concats, storage_buffer_violations, strip_node_annotations
 
 
 def concat_model(n: int) -> onnx.ModelProto:
@@ -53,3 +54,18 @@ def test_sort_topologically_orders_appended_nodes() -> None:
     sort_topologically(model)
     onnx.checker.check_model(model)
     assert [n.name for n in model.graph.node] == ["wide", "relu"]
+
+
+def test_strip_node_annotations_keeps_the_computation() -> None:
+    """Node metadata and doc strings go; names, ops, attributes and results stay."""
+    model = concat_model(2)
+    for node in model.graph.node:
+        node.doc_string = "stack trace"
+        node.metadata_props.add(key="pkg.torch.onnx.fx_node", value="%cat = call_function[...]")
+    feeds = {"x0": np.ones((2, 3), np.float32), "x1": -np.ones((2, 3), np.float32)}
+    before = run(model, feeds)
+    assert strip_node_annotations(model) == 2
+    assert all(not n.metadata_props and not n.doc_string for n in model.graph.node)
+    assert [(n.name, n.op_type) for n in model.graph.node] == [("wide", "Concat"), ("relu", "Relu")]
+    np.testing.assert_array_equal(run(model, feeds), before)
+    assert strip_node_annotations(model) == 0

@@ -1,5 +1,6 @@
 """The PyTorch rewrites before export change no number: the pixel-shuffle upsample equals ConvTranspose3d, the
-compact Swin masks equal MONAI's, and a rewritten model computes what the original does."""
+depth-stacked Conv2d equals a stride-1 Conv3d, the compact Swin masks equal MONAI's, and a rewritten model computes
+what the original does."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from monai.networks.nets import swin_unetr
 from torch import nn
 
 from contseg.export.torch_rewrites import (
+    DepthStackedConv3d,
     PixelShuffleUpsample3d,
     compact_compute_mask,
     compact_swin_masks,
     share_relative_position_index,
+    swap_stride1_convs,
     swap_transposed_convs,
     webgpu_ready_copy,
 )
@@ -43,6 +46,34 @@ def test_swap_replaces_every_conv_transpose_and_refuses_other_kernels() -> None:
         swap_transposed_convs(odd)
 
 
+@pytest.mark.parametrize(
+    ("kernel", "padding", "bias"), [(3, 1, True), (3, 1, False), (1, 0, True), ((3, 1, 3), (1, 0, 1), True), (3, 0, True)]
+)
+def test_depth_stacked_conv2d_equals_conv3d(kernel: int | tuple, padding: int | tuple, bias: bool) -> None:
+    """A stride-1 Conv3d and its Conv2d over depth slices with stacked depth neighbours agree to float rounding,
+    for any batch (the depth slices share the batch axis)."""
+    torch.manual_seed(3)
+    conv = nn.Conv3d(5, 7, kernel, padding=padding, bias=bias)
+    x = torch.randn(3, 5, 6, 9, 8)
+    with torch.no_grad():
+        expected = conv(x)
+        got = DepthStackedConv3d(conv)(x)
+    assert got.shape == expected.shape
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_swap_leaves_only_strided_conv3d() -> None:
+    """Every stride-1 Conv3d of the segmenter becomes 2-D; the strided Swin patch embedding stays; a strided or
+    dilated Conv3d cannot be rewritten."""
+    model = ContinualSegmenter(feature_size=12)
+    swap_transposed_convs(model)
+    assert swap_stride1_convs(model) == 33
+    assert [name for name, m in model.named_modules() if isinstance(m, nn.Conv3d)] == ["swin.swinViT.patch_embed.proj"]
+    for odd in (nn.Conv3d(2, 2, 3, stride=2), nn.Conv3d(2, 2, 3, dilation=2), nn.Conv3d(2, 2, 3, padding_mode="reflect")):
+        with pytest.raises(ValueError, match="only stride-1"):
+            DepthStackedConv3d(odd)
+
+
 @pytest.mark.parametrize("dims", [(49, 49, 49), (28, 28, 28), (14, 14, 14), (7, 7, 7), (35, 14, 21)])
 def test_compact_mask_equals_monai(dims: tuple[int, int, int]) -> None:
     """compact_compute_mask gives exactly MONAI's shifted-window attention mask."""
@@ -67,4 +98,6 @@ def test_rewritten_copy_computes_the_same_backbone_outputs() -> None:
     assert swin_unetr.compute_mask is not compact_compute_mask, "the patch must end with the context"
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
     assert any(isinstance(m, nn.ConvTranspose3d) for m in model.modules())
+    assert not any(isinstance(m, DepthStackedConv3d) for m in model.modules())
+    assert sum(isinstance(m, DepthStackedConv3d) for m in clone.modules()) == 33
     assert share_relative_position_index(clone) == 1
