@@ -86,7 +86,7 @@ function baselineTable(model: ModelBench): string {
   const why = gpu
     ? " Where ours is slower: onnxruntime-web's WebGPU kernels run in fp32 on the shader cores (WebGPU exposes no " +
       'tensor cores), 3-D convolutions with its naive Conv3D shader (one output element per thread, no tiling; ' +
-      'exports since the depth-stacked Conv2d rewrite have none but the patch embedding), while PyTorch runs cuDNN ' +
+      'a graph exported with --depth-stacked-convs has none but the patch embedding), while PyTorch runs cuDNN ' +
       'convolutions with TF32 tensor cores; compare the GFLOP/s columns.'
     : ' Where ours is slower: WebAssembly SIMD is 128 bits wide with no fused multiply-add, while PyTorch runs ' +
       "native kernels at the CPU's full vector width (with AVX2 and FMA: 4x the floating-point work per " +

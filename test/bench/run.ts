@@ -5,7 +5,8 @@
 // --out <dir> (default docs), --threads <n> (default: all cores); --gpu (used by test/bench/gpu/run.sh): WebGPU cases
 // only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA, written as benchmarks-gpu.{json,md};
 // --model <id> (repeatable): only these models (registry ids or full-tier-timing); --rounds <n>; --prepare: only
-// build the cached volumes and full-tier timing model (a GPU machine's CPU work before its timed runs).
+// build the cached volumes and full-tier timing model (a GPU machine's CPU work before its timed runs);
+// --depth-stacked-convs: the full-tier model's WebGPU-only graph (stride-1 Conv3d as Conv2d; too large for WASM).
 // CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline; CONTSEG_BENCH_COMMIT names the commit where the
 // tree has no .git (a copy on a GPU machine).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -112,7 +113,7 @@ function registryModels(): BenchModel[] {
  * The full-tier architecture (feature size 48, 96^3) with untrained weights (make_full_tier.py): no trained one
  * exists here, and its time per patch, hence time(32)/time(1) per patch, does not depend on the weights.
  */
-function fullTierModel(): BenchModel {
+function fullTierModel(depthStackedConvs: boolean): BenchModel {
   const script = path.join(HERE, 'make_full_tier.py');
   const registry = path.join(ROOT, 'models/registry/abdomen-fast/manifest.json');
   const what = 'the full-tier timing model (export and parity check: minutes)';
@@ -123,8 +124,10 @@ function fullTierModel(): BenchModel {
       .sort()
       .map((f) => path.join(ROOT, dir, f)),
   );
-  const folder = cached('full-tier', [script, registry, ...sources], what, (out) =>
-    runPython([script, out, '--registry-manifest', registry]),
+  const variant = depthStackedConvs ? ['--depth-stacked-convs'] : [];
+  const name = depthStackedConvs ? 'full-tier-conv2d' : 'full-tier';
+  const folder = cached(name, [script, registry, ...sources], what, (out) =>
+    runPython([script, out, '--registry-manifest', registry, ...variant]),
   );
   const manifest = path.join(folder, FULL_TIER_ID, 'manifest.json');
   const { id, version, description } = JSON.parse(readFileSync(manifest, 'utf8')) as BenchModel;
@@ -211,6 +214,7 @@ async function main() {
       model: { type: 'string', multiple: true },
       rounds: { type: 'string' },
       prepare: { type: 'boolean', default: false },
+      'depth-stacked-convs': { type: 'boolean', default: false },
     },
   });
   const mode: Mode = values.full ? 'full' : 'quick';
@@ -222,7 +226,7 @@ async function main() {
   const loadBefore = os.loadavg();
   const { folder, volumes } = benchVolumes();
   if (values.prepare) {
-    if (!values.model || values.model.includes(FULL_TIER_ID)) fullTierModel();
+    if (!values.model || values.model.includes(FULL_TIER_ID)) fullTierModel(values['depth-stacked-convs']);
     log('prepared the volumes and the full-tier timing model');
     return;
   }
@@ -245,7 +249,7 @@ async function main() {
   const wanted = (id: string) => !values.model || values.model.includes(id);
   const entries = [
     ...registryModels().filter((m) => wanted(m.id)),
-    ...(wanted(FULL_TIER_ID) ? [fullTierModel()] : []),
+    ...(wanted(FULL_TIER_ID) ? [fullTierModel(values['depth-stacked-convs'])] : []),
   ];
   for (const entry of entries) {
     const manifest = entry.manifest;

@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--padding", choices=["constant", "replicate"], help="how inference pads a volume smaller than the patch (default: the checkpoint's)"
     )
+    parser.add_argument(
+        "--depth-stacked-convs", action="store_true",
+        help="stride-1 Conv3d as depth-stacked Conv2d: faster on onnxruntime-web's WebGPU EP, too large for WASM at 96^3",
+    )
     args = parser.parse_args(argv)
     try:
         manifest = export_release(ReleaseOptions(**vars(args)))

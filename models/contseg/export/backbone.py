@@ -50,23 +50,25 @@ class BackboneExport:
     concats_split: int
 
 
-def export_backbone(model: nn.Module, patch: int, path: Path) -> BackboneExport:
+def export_backbone(model: nn.Module, patch: int, path: Path, depth_stacked_convs: bool = False) -> BackboneExport:
     """Write backbone.onnx (fp32) for a model with ``backbone_forward``; the caller's model is not modified.
 
     Args:
         model: a ContinualSegmenter (or any module with backbone_forward(image) -> (feature, head_input)).
         patch: the fixed cubic patch size P (a multiple of 32, at least 64: InstanceNorm needs > 1 voxel at 1/32).
         path: output file.
+        depth_stacked_convs: stride-1 Conv3d as depth-stacked Conv2d (torch_rewrites.DepthStackedConv3d): for
+            WebGPU only (onnxruntime-web runs 3-D Conv with a naive shader), too large for WASM at 96^3 and fs 48.
 
     The graph: input ``image`` float32 [batch, 1, P, P, P]; outputs ``feature`` [batch, 256] and ``head_input``
-    [batch, 8, P, P, P]; ConvTranspose3d rewritten as Conv + pixel shuffle, stride-1 Conv3d as depth-stacked Conv2d,
-    Concats split to <= 4 inputs, the exporter's per-node source annotations dropped.
+    [batch, 8, P, P, P]; ConvTranspose3d rewritten as Conv + pixel shuffle, Concats split to <= 4 inputs, the
+    exporter's per-node source annotations dropped.
     """
     if patch < 64 or patch % 32:
         raise ValueError(f"patch must be a multiple of 32 and at least 64, got {patch}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    graph = BackboneGraph(webgpu_ready_copy(model))
+    graph = BackboneGraph(webgpu_ready_copy(model, depth_stacked_convs))
     example = torch.rand(_TRACE_BATCH, 1, patch, patch, patch)
     batch = torch.export.Dim("batch", min=1, max=_MAX_BATCH)
     with compact_swin_masks(), torch.no_grad():

@@ -48,6 +48,7 @@ class ReleaseOptions:
     description: str = ""
     replace: bool = False
     padding: str | None = None  # inference padding of a volume smaller than the patch; None: the checkpoint's
+    depth_stacked_convs: bool = False  # stride-1 Conv3d as depth-stacked Conv2d: a WebGPU-only graph (export_backbone)
 
 
 def onnx_logits(folder: Path, backbone: str, manifest_classes: list[dict[str, Any]], image: np.ndarray) -> np.ndarray:
@@ -151,10 +152,10 @@ def _parse_parent(parent: str | None) -> dict[str, str] | None:
 
 
 def _write_files(
-    model: ContinualSegmenter, folder: Path, patch: int, fp16: bool, embeddings: dict[str, str], steps: list[dict[str, Any]]
+    model: ContinualSegmenter, folder: Path, patch: int, options: ReleaseOptions, embeddings: dict[str, str], steps: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Write the graphs and class files into ``folder``; returns (manifest classes, network section)."""
-    report = export_backbone(model, patch, folder / BACKBONE_FILE)
+    report = export_backbone(model, patch, folder / BACKBONE_FILE, options.depth_stacked_convs)
     export_heads(folder / HEADS_FILE)
     network: dict[str, Any] = {
         "backbone": BACKBONE_FILE,
@@ -163,7 +164,7 @@ def _write_files(
         "featureSize": int(model.feature_size),
         "parameters": report.parameter_bytes // 4,
     }
-    if fp16:
+    if options.fp16:
         convert_backbone_fp16(folder / BACKBONE_FILE, folder / BACKBONE_FP16_FILE)
         network["backboneFp16"] = BACKBONE_FP16_FILE
     step_of = {name: s["index"] for s in steps for name in s["classes"]}
@@ -214,7 +215,7 @@ def export_release(options: ReleaseOptions) -> dict[str, Any]:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging-"))
     try:
-        classes, network = _write_files(model, staging, preprocess["patch"][0], options.fp16, ckpt.get("embeddings", {}), steps)
+        classes, network = _write_files(model, staging, preprocess["patch"][0], options, ckpt.get("embeddings", {}), steps)
         parity = _parity(model, staging, classes, network, preprocess["patch"][0])
         paths = [network["backbone"], *([network["backboneFp16"]] if "backboneFp16" in network else []), network["heads"]]
         paths += [c["file"] for c in classes]

@@ -7,7 +7,9 @@ WebGPU execution provider and stays about as large as its parameters.
 - ``DepthStackedConv3d``: onnxruntime-web's WebGPU EP runs a 3-D Conv with a naive shader (one output element per
   thread, no tiling: 0.41 TFLOP/s on an H200, docs/benchmarks-gpu.md) but a 2-D Conv as a tiled matrix product. A
   stride-1 Conv3d with kernel (kd, kh, kw) is exactly a Conv2d over the depth slices (moved into the batch axis) of
-  the input with its kd depth neighbours stacked as channels.
+  the input with its kd depth neighbours stacked as channels. Opt-in (``depth_stacked_convs``): the stacked and
+  transposed copies cost memory, and at feature size 48 and 96^3 they exceed WebAssembly's 4 GB (ORT: bad_alloc),
+  so a graph with them is for WebGPU only.
 - ``compact_swin_masks``: MONAI builds each shifted-window attention mask [nW, N, N] from a region-id map with
   in-place slice writes; exported as is, that is ~80 ScatterND nodes per stage, and constant folding turns it into
   one huge constant (161 MB for stage 1 of a 96^3 patch). Instead the region ids go into the graph as a small
@@ -200,14 +202,15 @@ def share_relative_position_index(model: nn.Module) -> int:
     return len(shared)
 
 
-def webgpu_ready_copy(model: nn.Module) -> nn.Module:
-    """A deep copy of ``model`` in eval mode with ConvTranspose3d and stride-1 Conv3d swapped and Swin index buffers
-    shared.
+def webgpu_ready_copy(model: nn.Module, depth_stacked_convs: bool = False) -> nn.Module:
+    """A deep copy of ``model`` in eval mode with ConvTranspose3d swapped (and, if ``depth_stacked_convs``, every
+    stride-1 Conv3d) and Swin index buffers shared.
 
     Export it inside ``with compact_swin_masks():``. The caller's model is left untouched.
     """
     clone = copy.deepcopy(model).eval()
     swap_transposed_convs(clone)
-    swap_stride1_convs(clone)  # after: the transposed convs' 1x1x1 Conv3d too
+    if depth_stacked_convs:
+        swap_stride1_convs(clone)  # after: the transposed convs' 1x1x1 Conv3d too
     share_relative_position_index(clone)
     return clone

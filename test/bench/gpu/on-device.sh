@@ -3,13 +3,16 @@
 #   A: the WebGPU bench next to PyTorch CUDA on the full-tier timing model, while the training workers are stopped;
 #   B: the continual full tier (models/configs/continual/full.yaml), one worker per seed and sequence, until B_END;
 #   C: its results document, with the compute per step measured on the GPU.
-# Deadlines in seconds from the start (A_END, B_END, C_END; the defaults fit a 600 s call); ROUNDS: bench rounds.
+# Deadlines in seconds from the start (A_END, B_END, C_END; the defaults fit a 600 s call); ROUNDS: bench rounds;
+# CONV2D: see below.
 set -u
 T0=$(date +%s)
 el() { echo $(($(date +%s) - T0)); }
 say() { echo "[on-device.sh $(el)s] $*"; }
 left() { local s=$(($1 - $(el))); [ $s -lt 15 ] && s=15; echo $s; } # seconds to a deadline, at least 15
 A_END=${A_END:-390} B_END=${B_END:-480} C_END=${C_END:-565} ROUNDS=${ROUNDS:-1}
+# CONV2D=--depth-stacked-convs benches the WebGPU-only graph (stride-1 Conv3d as Conv2d); empty: the default graph.
+CONV2D=${CONV2D-"--depth-stacked-convs"}
 K=.gpu-kit PY=${PY:-python3}
 exec > >(tee -a "$OUT/on-device.log") 2>&1
 say "setup"
@@ -48,11 +51,11 @@ done
 workers() { pgrep -f 'contseg[.]benchmark[.]continual' || true; }
 
 say "A: full-tier timing model (export, parity check)"
-timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model full-tier-timing || say "prepare failed"
+timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model full-tier-timing $CONV2D || say "prepare failed"
 say "A: bench (training workers stopped)"
 pkill -STOP -f 'contseg[.]benchmark[.]continual'
 timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
-  --model full-tier-timing --rounds "$ROUNDS" --out "$OUT" || say "bench failed"
+  --model full-tier-timing --rounds "$ROUNDS" $CONV2D --out "$OUT" || say "bench failed"
 pkill -CONT -f 'contseg[.]benchmark[.]continual'
 say "B: training until ${B_END}s"
 while [ -n "$(workers)" ] && [ "$(el)" -lt "$B_END" ]; do sleep 5; done

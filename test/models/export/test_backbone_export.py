@@ -84,3 +84,22 @@ def test_backbone_runs_any_batch_like_pytorch(exported) -> None:  # noqa: ANN001
     got_feature, got_head_input = session.run(None, {"image": x.numpy()})
     np.testing.assert_allclose(got_feature, feature.numpy(), atol=1e-4, rtol=1e-4)
     np.testing.assert_allclose(got_head_input, head_input.numpy(), atol=1e-3, rtol=1e-4)
+
+
+def test_depth_stacked_graph_has_only_the_strided_conv_in_3d_and_equals_pytorch(exported, tmp_path: Path) -> None:  # noqa: ANN001
+    """The WebGPU-only export (stride-1 Conv3d as depth-stacked Conv2d): the patch embedding is its only 5-D Conv,
+    every op is in the WebGPU EP, no node over 8 storage buffers, and ORT CPU equals PyTorch for a batch of 2."""
+    from contseg.export.backbone import export_backbone
+
+    path = export_backbone(exported.model, 64, tmp_path / "backbone.onnx", depth_stacked_convs=True).path
+    model = onnx.load(str(path))
+    weights = {i.name: len(i.dims) for i in model.graph.initializer}
+    conv_ranks = [weights.get(n.input[1]) for n in model.graph.node if n.op_type == "Conv"]
+    assert conv_ranks.count(5) == 1 and conv_ranks.count(4) == 33, conv_ranks
+    assert unsupported_ops(model, webgpu_supported_ops()) == {} and storage_buffer_violations(model) == []
+    x = torch.rand(2, 1, 64, 64, 64, generator=torch.Generator().manual_seed(8))
+    with torch.no_grad():
+        feature, head_input = exported.model.backbone_forward(x)
+    got_feature, got_head_input = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"image": x.numpy()})
+    np.testing.assert_allclose(got_feature, feature.numpy(), atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(got_head_input, head_input.numpy(), atol=1e-3, rtol=1e-4)

@@ -83,11 +83,13 @@ def test_compact_mask_equals_monai(dims: tuple[int, int, int]) -> None:
 
 
 def test_rewritten_copy_computes_the_same_backbone_outputs() -> None:
-    """webgpu_ready_copy + compact masks: same feature and head input as the untouched model, which stays as it was."""
+    """webgpu_ready_copy (with the opt-in depth-stacked convs) + compact masks: same feature and head input as the
+    untouched model, which stays as it was; by default the copy keeps its Conv3d (WASM's memory, see the module)."""
     torch.manual_seed(1)
     model = ContinualSegmenter(feature_size=12).eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    clone = webgpu_ready_copy(model)
+    assert not any(isinstance(m, DepthStackedConv3d) for m in webgpu_ready_copy(model).modules())
+    clone = webgpu_ready_copy(model, depth_stacked_convs=True)
     x = torch.rand(1, 1, 64, 64, 64)
     with torch.no_grad():
         feature, head_input = model.backbone_forward(x)
