@@ -223,10 +223,16 @@ async function main() {
   const plan = { ...PLAN[mode], ...(values.rounds ? { rounds: Number(values.rounds) } : {}) };
   if (!Number.isInteger(plan.rounds) || plan.rounds < 1)
     throw new Error(`--rounds must be a positive integer`);
+  const registry = registryModels();
+  const known = [...registry.map((m) => m.id), FULL_TIER_ID];
+  const unknown = (values.model ?? []).filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new Error(`--model ${unknown.join(', ')}: not one of ${known.join(', ')}`);
+  const wanted = (id: string) => !values.model || values.model.includes(id);
+  const fullTier = () => (wanted(FULL_TIER_ID) ? [fullTierModel(values['depth-stacked-convs'])] : []);
   const loadBefore = os.loadavg();
   const { folder, volumes } = benchVolumes();
   if (values.prepare) {
-    if (!values.model || values.model.includes(FULL_TIER_ID)) fullTierModel(values['depth-stacked-convs']);
+    fullTier();
     log('prepared the volumes and the full-tier timing model');
     return;
   }
@@ -243,15 +249,7 @@ async function main() {
   );
 
   const models: ModelBench[] = [];
-  const known = [...registryModels().map((m) => m.id), FULL_TIER_ID];
-  const unknown = (values.model ?? []).filter((id) => !known.includes(id));
-  if (unknown.length > 0) throw new Error(`--model ${unknown.join(', ')}: not one of ${known.join(', ')}`);
-  const wanted = (id: string) => !values.model || values.model.includes(id);
-  const entries = [
-    ...registryModels().filter((m) => wanted(m.id)),
-    ...(wanted(FULL_TIER_ID) ? [fullTierModel(values['depth-stacked-convs'])] : []),
-  ];
-  for (const entry of entries) {
+  for (const entry of [...registry.filter((m) => wanted(m.id)), ...fullTier()]) {
     const manifest = entry.manifest;
     const patch = (JSON.parse(readFileSync(manifest, 'utf8')) as { preprocess: { patch: number[] } })
       .preprocess.patch;
