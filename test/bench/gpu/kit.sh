@@ -8,13 +8,9 @@ K=.gpu-kit
 rm -rf $K && mkdir -p $K/bench $K/whl $K/gl
 # Node (same binary as here), stripped
 cp "$(command -v node)" /tmp/node-strip && strip /tmp/node-strip && xz -T2 -9 -c /tmp/node-strip > $K/node.xz
-# the bench orchestrator and the engine case, bundled (prettier bundled into run.mjs; webgpu stays external)
-B="import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);"
-node_modules/.bin/esbuild test/bench/run.ts --bundle --platform=node --format=esm \
-  --banner:js="$B" --log-level=warning --outfile=$K/bench/run.mjs
-node_modules/.bin/esbuild test/bench/engine-case.ts --bundle --platform=node --format=esm \
-  --alias:onnxruntime-web=./node_modules/onnxruntime-web/dist/ort.all.bundle.min.mjs --external:webgpu \
-  --banner:js="$B" --log-level=warning --outfile=$K/bench/engine-case.mjs
+# the bench orchestrator and the engine case, bundled (bundle.sh; prettier and ORT's JSEP build inside)
+bash test/bench/gpu/bundle.sh test/bench/run.ts $K/bench/run.mjs
+bash test/bench/gpu/bundle.sh test/bench/engine-case.ts $K/bench/engine-case.mjs
 xz -T2 -9 $K/bench/run.mjs $K/bench/engine-case.mjs
 cp test/bench/gpu/on-device.sh $K/
 tar -cJf $K/node_modules.tar.xz node_modules/onnxruntime-web/package.json \

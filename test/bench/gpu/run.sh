@@ -24,14 +24,9 @@ if [ -z "${CONTSEG_BENCH_PYTHON:-}" ] && [ ! -x models/.venv/bin/python ]; then
   export CONTSEG_BENCH_PYTHON=python3
 fi
 
-# ORT's JS WebGPU build (JSEP, `onnxruntime-web/all`) bundled with the engine case runner: Node's default
-# onnxruntime-web entry has no WebGPU EP. `webgpu` (Dawn's native addon) stays external.
+# The engine case runner with ORT's WebGPU build (see bundle.sh).
 bundle=.cache/bench/gpu/engine-case.mjs
-mkdir -p "$(dirname "$bundle")"
-node_modules/.bin/esbuild test/bench/engine-case.ts --bundle --platform=node --format=esm \
-  --alias:onnxruntime-web=./node_modules/onnxruntime-web/dist/ort.all.bundle.min.mjs --external:webgpu \
-  --banner:js="import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" \
-  --log-level=warning --outfile="$bundle"
+bash test/bench/gpu/bundle.sh test/bench/engine-case.ts "$bundle"
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
 node --import tsx test/bench/run.ts --gpu --webgpu-bundle "$bundle" "$@"
