@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as prettier from 'prettier';
 import { resolveClassNames } from '../../extension/src/engine/class-names.ts';
 import { parseManifest } from '../../extension/src/engine/manifest.ts';
+import { copyingSharedData } from './dawn.ts';
 import { benchClasses, type CaseResult } from './engine-case.ts';
 import { renderMarkdown } from './report.ts';
 import { classCostRatios, patchMs, type BenchReport, type ModelBench } from './results.ts';
@@ -169,4 +170,36 @@ test('the committed benchmark reports are their JSON rendered (CPU run and the H
   assert.match(gpu, /Written by `bash test\/bench\/gpu\/run\.sh`/);
   assert.match(gpu, /timed after one untimed warm-up segmentation/);
   assert.match(gpu, /naive Conv3D shader/);
+});
+
+test('writeBuffer for Dawn: data on a SharedArrayBuffer, bare or viewed, arrives as a copy of the written range', () => {
+  const calls: { bytes: number[] | undefined; passed: unknown[] }[] = [];
+  const write = copyingSharedData(function (_buffer, _offset, data, ...rest) {
+    const shared = (ArrayBuffer.isView(data) ? data.buffer : data) instanceof SharedArrayBuffer;
+    assert.equal(shared, false, 'Dawn must never see a SharedArrayBuffer');
+    calls.push({
+      bytes: data instanceof Uint8Array ? Array.from(data as Uint8Array) : undefined,
+      passed: [data, ...rest],
+    });
+  } as GPUQueue['writeBuffer']);
+  const heap = new SharedArrayBuffer(16);
+  new Uint8Array(heap).forEach((_, i, a) => (a[i] = i));
+  const queue = {} as GPUQueue;
+  const buffer = {} as GPUBuffer;
+  // WebGPU's types exclude views on shared memory, which is what ORT passes at run time.
+  const asSource = (v: ArrayBufferView) => v as unknown as GPUAllowSharedBufferSource;
+  write.call(queue, buffer, 0, heap, 2, 3); // bare heap: offsets in bytes (ORT's threaded build, seen on the H200)
+  write.call(queue, buffer, 0, asSource(new Uint16Array(heap, 4, 4)), 1, 2); // a view: offsets in elements
+  write.call(queue, buffer, 0, asSource(new Uint8Array(heap, 12))); // a view to its end
+  assert.deepEqual(
+    calls.map((c) => c.bytes),
+    [
+      [2, 3, 4],
+      [6, 7, 8, 9],
+      [12, 13, 14, 15],
+    ],
+  );
+  const plain = new Float32Array(4);
+  write.call(queue, buffer, 8, plain, 1, 2); // ordinary memory passes unchanged
+  assert.deepEqual(calls.at(-1)?.passed, [plain, 1, 2]);
 });

@@ -6,10 +6,32 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
+type WriteBuffer = GPUQueue['writeBuffer'];
+
+/**
+ * `queue.writeBuffer` that Dawn accepts for data on a SharedArrayBuffer (ORT's threaded WASM heap, which ORT passes
+ * bare or as a typed-array view; platform.md): the written range is copied to an ordinary buffer first.
+ */
+export function copyingSharedData(write: WriteBuffer): WriteBuffer {
+  return function (this: GPUQueue, buffer, offset, data, dataOffset, size) {
+    const view = ArrayBuffer.isView(data);
+    const heap: unknown = view ? data.buffer : data;
+    if (!(heap instanceof SharedArrayBuffer)) return write.call(this, buffer, offset, data, dataOffset, size);
+    // Offsets and sizes count elements of a view, bytes of a bare buffer.
+    const unit = view
+      ? ((data as ArrayBufferView & { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1)
+      : 1;
+    const start = (view ? data.byteOffset : 0) + (dataOffset ?? 0) * unit;
+    const end =
+      size !== undefined ? start + size * unit : view ? data.byteOffset + data.byteLength : heap.byteLength;
+    return write.call(this, buffer, offset, new Uint8Array(heap, start, end - start).slice());
+  };
+}
+
 /**
  * Installs Dawn's `navigator.gpu` and asks it for an adapter. Returns the adapter's description, or why there is
- * none (package missing, no Vulkan driver, no adapter). Also works around Dawn rejecting `queue.writeBuffer` views
- * on a SharedArrayBuffer (the threaded WASM heap ORT uploads from; platform.md) by copying such views first.
+ * none (package missing, no Vulkan driver, no adapter). Its `queue.writeBuffer` copies shared data first
+ * (copyingSharedData).
  */
 export async function installDawn(): Promise<{ adapter: string } | { unavailable: string }> {
   let dawn: DawnModule;
@@ -24,31 +46,7 @@ export async function installDawn(): Promise<{ adapter: string } | { unavailable
   if (scope.navigator) Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true });
   else scope.navigator = { gpu };
   const queue = (dawn.globals.GPUQueue as { prototype: GPUQueue } | undefined)?.prototype;
-  if (queue) {
-    const write = queue.writeBuffer;
-    queue.writeBuffer = function (buffer, offset, data, dataOffset, size) {
-      // ORT's threaded build passes its WASM heap itself (a SharedArrayBuffer; offsets in bytes).
-      if ((data as unknown) instanceof SharedArrayBuffer) {
-        const from = dataOffset ?? 0;
-        const bytes = new Uint8Array(data as unknown as SharedArrayBuffer, from, size).slice();
-        return write.call(this, buffer, offset, bytes);
-      }
-      const shared = ArrayBuffer.isView(data) && data.buffer instanceof SharedArrayBuffer;
-      const copy = shared ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : data;
-      // Offsets and sizes are in elements of `data`; the copy is bytes.
-      const unit = shared
-        ? ((data as ArrayBufferView & { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1)
-        : 1;
-      return write.call(
-        this,
-        buffer,
-        offset,
-        copy,
-        dataOffset === undefined ? undefined : dataOffset * unit,
-        size === undefined ? undefined : size * unit,
-      );
-    };
-  }
+  if (queue) queue.writeBuffer = copyingSharedData(queue.writeBuffer);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) return { unavailable: 'Dawn found no WebGPU adapter (no GPU, or no Vulkan driver for it)' };
   const info = adapter.info;
