@@ -7,7 +7,7 @@ The paper's tables are in ``contseg.evaluation.report`` and the per-step evaluat
 
 from .evaluate import evaluate_dataset
 from .inference import THRESHOLD, hard_predictions, predict_probabilities
-from .metrics import dice_per_class, hd95_per_class, mean_dice
+from .metrics import dice_per_class, hd95_per_class, hd95_per_class_many, mean_dice
 from .plot import dice_across_steps_svg
 from .postprocess import largest_component, postprocess
 from .run_results import RunResult, StepResult, load_runs, run_from_json
@@ -20,6 +20,7 @@ __all__ = [
     "dice_per_class",
     "evaluate_dataset",
     "hd95_per_class",
+    "hd95_per_class_many",
     "hard_predictions",
     "largest_component",
     "load_runs",

@@ -20,7 +20,7 @@ from ..data.targets import encode_targets
 from ..network.checkpoint import load_checkpoint
 from ..network.segmenter import ContinualSegmenter
 from .inference import hard_predictions, predict_probabilities
-from .metrics import dice_per_class, hd95_per_class, mean_dice
+from .metrics import dice_per_class, hd95_per_class_many, mean_dice
 from .postprocess import postprocess
 
 log = logging.getLogger("contseg.evaluation")
@@ -53,11 +53,12 @@ def score_case(
     target = encode_targets(prepared.label, classes, prepared.class_map)
     masks = hard_predictions(predict_probabilities(model, prepared.image, patch, overlap=overlap, padding=padding)).cpu()
     post = postprocess(masks, classes)
+    hd95, hd95_post = hd95_per_class_many([masks, post], target, classes, spacing)  # one truth surface per class
     return {
         "dice": dice_per_class(masks, target, classes),
         "dice_postprocessed": dice_per_class(post, target, classes),
-        "hd95": hd95_per_class(masks, target, classes, spacing),
-        "hd95_postprocessed": hd95_per_class(post, target, classes, spacing),
+        "hd95": hd95,
+        "hd95_postprocessed": hd95_post,
     }
 
 
