@@ -10,7 +10,13 @@ import { parseManifest } from '../../extension/src/engine/manifest.ts';
 import { copyingSharedData } from './dawn.ts';
 import { benchClasses, type CaseResult } from './engine-case.ts';
 import { renderMarkdown } from './report.ts';
-import { classCostRatios, patchMs, type BenchReport, type ModelBench } from './results.ts';
+import {
+  classCostRatios,
+  patchMs,
+  type BenchReport,
+  type ModelBench,
+  type TorchBaseline,
+} from './results.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MANIFEST = path.join(ROOT, 'models/registry/abdomen-fast/manifest.json');
@@ -40,6 +46,7 @@ function fakeCase(
   classes: number,
   volumeMs: number,
   modelMs: number,
+  variant: Pick<CaseResult, 'backend' | 'backbone'> = { backend: 'wasm' },
 ): ModelBench['cases'][0] {
   const ms: CaseResult['ms'] = {
     read: 0,
@@ -54,7 +61,7 @@ function fakeCase(
   };
   return {
     volume,
-    backend: 'wasm',
+    ...variant,
     classes,
     dims: [1, 1, 1],
     patches: 4,
@@ -65,20 +72,57 @@ function fakeCase(
   };
 }
 
+const environment: BenchReport['environment'] = {
+  date: '2026-01-01',
+  mode: 'quick',
+  commit: 'c',
+  cpu: 'cpu',
+  cores: 2,
+  memoryGiB: 1,
+  loadAverage: { before: [1, 1, 1], after: [1, 1, 1] },
+  node: 'v20',
+  onnxruntimeWeb: '1',
+  threads: 2,
+  webgpu: 'unavailable',
+};
+
+/** PyTorch's side: 1 and 32 classes, heads of `headsFlops` per class, changed by `overrides`. */
+const fakeTorch = (
+  headsMs: (classes: number) => number,
+  headsFlops: number,
+  overrides: Partial<TorchBaseline>,
+): TorchBaseline => {
+  const base = { torch: '2', device: 'cpu', threads: 2, weights: 'random', patch: [64, 64, 64] };
+  const torch = { ...base, backboneMs: 1000, backboneFlops: 10e9, ...overrides };
+  return {
+    ...torch,
+    results: [1, 32].map((classes) => ({
+      classes,
+      headsMs: headsMs(classes),
+      headsImpl: 'FusedHeads',
+      headsMsByImpl: {},
+      headsFlops: classes * headsFlops,
+      patchMs: torch.backboneMs + headsMs(classes),
+    })),
+  };
+};
+
+const fakeModel = (
+  cases: ModelBench['cases'],
+  torch: ModelBench['torch'],
+  patch = [64, 64, 64],
+): ModelBench => ({ id: 'm', version: '1', description: 'd', patch, cases, torch });
+
 test('class-cost ratio: time(most classes) / time(1 class) per volume, whole volume and per patch', () => {
-  const model: ModelBench = {
-    id: 'm',
-    version: '1',
-    description: '',
-    patch: [64, 64, 64],
-    cases: [
+  const model = fakeModel(
+    [
       fakeCase('a', 1, 100, 40),
       fakeCase('a', 32, 150, 60),
       fakeCase('a', 4, 110, 44),
       fakeCase('b', 1, 10, 4),
     ],
-    torch: { unavailable: 'not run' },
-  };
+    { unavailable: 'not run' },
+  );
   assert.equal(patchMs(model.cases[0] as CaseResult), 10);
   const ratios = classCostRatios(model);
   assert.equal(ratios.length, 1); // volume b has no second class count
@@ -95,54 +139,18 @@ test('class-cost ratio: time(most classes) / time(1 class) per volume, whole vol
 });
 
 test('the report states the FLOP floor of the class-cost ratio for the model and for the full tier', () => {
-  const torch = {
-    torch: '2',
-    device: 'cpu',
-    threads: 2,
-    weights: 'random',
-    patch: [64, 64, 64],
-    backboneMs: 1000,
-    backboneFlops: 10e9,
-    results: [1, 32].map((classes) => ({
-      classes,
-      headsMs: classes,
-      headsImpl: 'FusedHeads',
-      headsMsByImpl: {},
-      headsFlops: classes * 0.1e9,
-      patchMs: 1000 + classes,
-    })),
+  const torch = fakeTorch((c) => c, 0.1e9, {
     fullTier: {
       featureSize: 48,
       patch: [96, 96, 96],
       backboneFlops: 600e9,
       headsFlops: { '1': 0.2e9, '32': 6.4e9 },
     },
-  };
+  });
   const report = renderMarkdown({
-    environment: {
-      date: '2026-01-01',
-      mode: 'quick',
-      commit: 'c',
-      cpu: 'cpu',
-      cores: 2,
-      memoryGiB: 1,
-      loadAverage: { before: [1, 1, 1], after: [1, 1, 1] },
-      node: 'v20',
-      onnxruntimeWeb: '1',
-      threads: 2,
-      webgpu: 'unavailable',
-    },
+    environment,
     volumes: [],
-    models: [
-      {
-        id: 'm',
-        version: '1',
-        description: 'd',
-        patch: [64, 64, 64],
-        cases: [fakeCase('a', 1, 100, 40), fakeCase('a', 32, 150, 60)],
-        torch,
-      },
-    ],
+    models: [fakeModel([fakeCase('a', 1, 100, 40), fakeCase('a', 32, 150, 60)], torch)],
   });
   // (10 + 3.2) / (10 + 0.1) and (600 + 6.4) / (600 + 0.2).
   assert.match(report, /per patch, at equal efficiency of heads and backbone: 1\.307 for this model/);
@@ -155,6 +163,82 @@ test('the report states the FLOP floor of the class-cost ratio for the model and
     /Measured here \(a, wasm\): 1\.50 per patch \(1\.125 with the same backbone time\), 1\.50 per volume\./,
   );
   assert.match(report, /The target <= 1\.05 is below this model's floor/);
+});
+
+test('fp16-backbone cases are their own variant: class cost and the PyTorch CUDA table per variant', () => {
+  const fp16 = { backend: 'webgpu', backbone: 'fp16' } as const;
+  const torch = fakeTorch(() => 0.5, 1e9, {
+    device: 'NVIDIA H200',
+    threads: 1,
+    patch: [96, 96, 96],
+    backboneMs: 2,
+    backboneFlops: 100e9,
+    backboneMsAutocastFp16: 1,
+  });
+  const cases = [
+    fakeCase('a', 1, 100, 40, { backend: 'webgpu' }),
+    fakeCase('a', 32, 110, 44, { backend: 'webgpu' }),
+    fakeCase('a', 1, 50, 20, fp16),
+    fakeCase('a', 32, 60, 24, fp16),
+  ];
+  const model = fakeModel(cases, torch, [96, 96, 96]);
+  // Each variant against itself: the fp16 run's 1 class is never compared with the fp32 run's 32.
+  assert.deepEqual(
+    classCostRatios(model).map((r) => [r.backend, r.patchRatio]),
+    [
+      ['webgpu', 1.1],
+      ['webgpu fp16', 1.2],
+    ],
+  );
+  const report = renderMarkdown({ environment, volumes: [], models: [model] });
+  // Per patch 10 ms (fp32) and 5 ms (fp16) against PyTorch's 2.5 ms; fp16 against autocast: 5 / (1 + 0.5).
+  assert.match(
+    report,
+    /\| classes \| ours \(webgpu\) s\/patch \| ours \(webgpu fp16\) s\/patch \| PyTorch s\/patch/,
+  );
+  assert.match(report, /\| 1 +\| 0\.0100 +\| 0\.00500 +\| 0\.00250 +\| .* \| 4\.00x +\| 2\.00x +\|/);
+  assert.match(
+    report,
+    /PyTorch's backbone under fp16 autocast: 0\.00100 s per patch; webgpu fp16 \/ PyTorch fp16 \(1 class\): 3\.33x\./,
+  );
+  assert.match(report, /\| a +\| webgpu fp16 \| 1 +\|/);
+});
+
+test('the conv probe section gives both runtimes, their ratio and the full tier’s share of such convolutions', () => {
+  const fullTier = {
+    featureSize: 48,
+    patch: [96, 96, 96],
+    backboneFlops: 640e9,
+    fullResolutionConv3x3Flops: 440e9,
+    headsFlops: {},
+  };
+  const model = fakeModel(
+    [],
+    fakeTorch(() => 1, 1e9, { fullTier }),
+  );
+  const convProbe = {
+    input: [1, 48, 96, 96, 96],
+    flops: 110e9,
+    torchMs: 1100,
+    torchDevice: 'cpu',
+    backend: 'wasm',
+    threads: 2,
+    oursMs: 4400,
+    oursRunsMs: [4400, 4500, 4300],
+  };
+  const report = renderMarkdown({ environment, volumes: [], models: [model], convProbe });
+  assert.match(report, /one 3x3x3 Conv3d, 48 -> 48 channels, padding 1, on 96x96x96 \(110\.0 GFLOP\)/);
+  assert.match(report, /3x3x3 convolutions at full resolution are 440 of its 640 GFLOP per patch \(69%\)/);
+  assert.match(report, /\| ours \(wasm\) +\| 4\.40 \| 25\.0 +\| 4\.40, 4\.50, 4\.30 \|/);
+  assert.match(report, /\| PyTorch \(cpu\) +\| 1\.10 \| 100\.0 +\|/);
+  assert.match(report, /\| ours \/ PyTorch +\| 4\.00x \|/);
+  const failed = renderMarkdown({
+    environment,
+    volumes: [],
+    models: [],
+    convProbe: { unavailable: 'conv_probe.py failed: boom' },
+  });
+  assert.match(failed, /Conv probe unavailable: conv_probe\.py failed: boom/);
 });
 
 test('the committed benchmark reports are their JSON rendered (CPU run and the H200 WebGPU run)', async () => {

@@ -2,6 +2,7 @@
 // a Volume, the engine segments it with C classes on one backend, the masks are written as a DICOM SEG.
 // Usage: node --import tsx test/bench/engine-case.ts '<CaseSpec as JSON>'   -> prints one CaseResult JSON line.
 //        node --import tsx test/bench/engine-case.ts --probe-webgpu   -> prints Dawn's adapter or why there is none.
+//        node --import tsx test/bench/engine-case.ts --conv-probe '<ConvProbeSpec>'   -> prints the probe's times.
 //
 // Class counts above the model's classes: class k (k >= n) is a copy of class k mod n under the name
 // "<name> #<k / n + 1>" with the same generator file, so the heads graph runs C generators and C heads and every
@@ -44,10 +45,14 @@ export interface CaseSpec {
    * PyTorch baseline also times warm runs). The untimed run's time is reported as `warmupMs`.
    */
   warmup?: boolean;
+  /** The backbone file: 'fp32' (default, `network.backbone`) or 'fp16' (`network.backboneFp16`). */
+  backbone?: 'fp32' | 'fp16';
 }
 
 export interface CaseResult {
   backend: Backend;
+  /** Set when the case ran the fp16 backbone (reports before this field ran fp32 only). */
+  backbone?: 'fp16';
   fallback?: string;
   classes: number;
   dims: [number, number, number];
@@ -127,6 +132,8 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const base = parseManifest(JSON.parse(readFileSync(spec.manifest, 'utf8')), spec.manifest);
   const classes = benchClasses(base, spec.classes);
   const manifest: Manifest = { ...base, classes };
+  const backboneFile = spec.backbone === 'fp16' ? manifest.network.backboneFp16 : manifest.network.backbone;
+  if (!backboneFile) throw new Error(`${spec.manifest}: no fp16 backbone (network.backboneFp16)`);
   configureRuntime({ numThreads: spec.threads });
   // ORT's browser builds (the WebGPU bundle of test/bench/gpu) fetch their .wasm, which Node cannot from a file.
   if (spec.ortWasm) ort.env.wasm.wasmBinary = readFileSync(spec.ortWasm);
@@ -149,7 +156,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
           predictorFor: async (_backend, generators) => {
             sessions ??= await ModelSessions.create(
               {
-                backbone: readFileSync(path.join(folder, manifest.network.backbone)),
+                backbone: readFileSync(path.join(folder, backboneFile)),
                 heads: readFileSync(path.join(folder, manifest.network.heads)),
               },
               choice.backend,
@@ -209,6 +216,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     const run = (sessions as ModelSessions | undefined)?.runMs ?? { backbone: 0, heads: 0 };
     return {
       backend: result.backend,
+      ...(spec.backbone === 'fp16' ? { backbone: 'fp16' as const } : {}),
       ...(result.fallback ? { fallback: result.fallback } : {}),
       classes: spec.classes,
       dims: volume.dims,
@@ -234,10 +242,57 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   }
 }
 
+export interface ConvProbeSpec {
+  /** conv_probe.py's one-node graph: input `x`, output `y`. */
+  onnx: string;
+  input: number[];
+  backend: Backend;
+  threads: number;
+  reps: number;
+  ortWasm?: string;
+}
+
+/** Median ms of `reps` runs of the conv probe with ORT on one backend, after one untimed run (as PyTorch's). */
+export async function runConvProbe(spec: ConvProbeSpec): Promise<{ ms: number; runsMs: number[] }> {
+  configureRuntime({ numThreads: spec.threads });
+  if (spec.ortWasm) ort.env.wasm.wasmBinary = readFileSync(spec.ortWasm);
+  if (spec.backend === 'webgpu') {
+    const dawn = await installDawn();
+    if ('unavailable' in dawn) throw new Error(`WebGPU conv probe without an adapter: ${dawn.unavailable}`);
+  }
+  const session = await ort.InferenceSession.create(readFileSync(spec.onnx), {
+    executionProviders: [spec.backend],
+  });
+  try {
+    const data = new Float32Array(spec.input.reduce((a, b) => a * b, 1)).map((_, i) => (i % 251) / 251);
+    const feeds = { x: new ort.Tensor('float32', data, spec.input) };
+    const run = async () => {
+      const t0 = performance.now();
+      const { y } = await session.run(feeds);
+      await y?.getData(); // WebGPU: the result back on the CPU, as the engine reads it
+      y?.dispose();
+      return performance.now() - t0;
+    };
+    await run();
+    const runsMs = [];
+    for (let i = 0; i < spec.reps; i++) runsMs.push(await run());
+    const sorted = [...runsMs].sort((a, b) => a - b);
+    const mid = (sorted.length - 1) / 2;
+    const median = ((sorted[Math.floor(mid)] as number) + (sorted[Math.ceil(mid)] as number)) / 2;
+    return { ms: median, runsMs };
+  } finally {
+    await session.release();
+  }
+}
+
 // Run as a script (also as test/bench/gpu's bundle), never in ORT's WASM worker threads, which load this file too.
-// `--probe-webgpu` prints installDawn's answer instead (the bench asks it before choosing its backends).
+// `--probe-webgpu` prints installDawn's answer instead (the bench asks it before choosing its backends);
+// `--conv-probe '<ConvProbeSpec>'` times the conv probe.
 if (isMainThread && process.argv[2] === '--probe-webgpu') {
   process.stdout.write(`${JSON.stringify(await installDawn())}\n`);
+} else if (isMainThread && process.argv[2] === '--conv-probe') {
+  const spec = JSON.parse(process.argv[3] ?? '') as ConvProbeSpec;
+  process.stdout.write(`${JSON.stringify(await runConvProbe(spec))}\n`);
 } else if (isMainThread && process.argv[2]?.startsWith('{')) {
   const spec = JSON.parse(process.argv[2] ?? '') as CaseSpec;
   process.stdout.write(`${JSON.stringify(await runCase(spec))}\n`);

@@ -1,9 +1,10 @@
 """The full-tier timing model for `npm run bench`: the paper's architecture (SwinUNETR feature size 48, 96^3 patch)
 with seeded untrained weights and the release model's 13 classes, exported as a registry-format model folder.
 
-Usage: python make_full_tier.py OUT_DIR [--depth-stacked-convs]
-       (writes OUT_DIR/checkpoint/final.pt and OUT_DIR/full-tier-timing/; the option exports the WebGPU-only graph
-       with stride-1 Conv3d as depth-stacked Conv2d, see contseg.export.torch_rewrites)
+Usage: python make_full_tier.py OUT_DIR [--depth-stacked-convs] [--fp16]
+       (writes OUT_DIR/checkpoint/final.pt and OUT_DIR/full-tier-timing/; --depth-stacked-convs exports the
+       WebGPU-only graph with stride-1 Conv3d as depth-stacked Conv2d, see contseg.export.torch_rewrites; --fp16 also
+       writes backbone.fp16.onnx)
 
 No trained full-tier model exists on this machine, and the time of a dense network does not depend on its weight
 values: backbone and heads cost the same as a trained model's, so time(32 classes) / time(1 class) per patch is the
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--registry-manifest", type=Path, default=Path(__file__).resolve().parents[2] / "models/registry/abdomen-fast/manifest.json")
     parser.add_argument("--depth-stacked-convs", action="store_true", help="WebGPU-only graph: stride-1 Conv3d as Conv2d")
+    parser.add_argument("--fp16", action="store_true", help="also write backbone.fp16.onnx")
     args = parser.parse_args(argv)
     model, names = build(args.registry_manifest)
     checkpoint = args.out / "checkpoint" / "final.pt"
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     save_checkpoint(checkpoint, model, lineage=lineage, preprocess=preprocess)
     export_release(ReleaseOptions(
         checkpoint=checkpoint, out=args.out / MODEL_ID, version="0.0.0", model_id=MODEL_ID, replace=True,
-        depth_stacked_convs=args.depth_stacked_convs,
+        depth_stacked_convs=args.depth_stacked_convs, fp16=args.fp16,
         description=f"Full-tier architecture (SwinUNETR feature size {FEATURE_SIZE}, {PATCH}^3 patch) with untrained weights, "
                     f"at {SPACING_MM:g} mm so that the phantom is one patch: its time per patch is a trained full-tier model's; "
                     "its masks are not organs, so the stages after the heads (post-processing, SEG) are not representative"

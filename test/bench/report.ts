@@ -1,5 +1,12 @@
 // docs/benchmarks.md from a BenchReport.
-import { classCostRatios, patchFlops, patchMs, type BenchReport, type ModelBench } from './results.ts';
+import {
+  caseVariant,
+  classCostRatios,
+  patchFlops,
+  patchMs,
+  type BenchReport,
+  type ModelBench,
+} from './results.ts';
 
 /** Issue 9's target for time(32 classes) / time(1 class). */
 const TARGET_RATIO = 1.05;
@@ -36,7 +43,7 @@ function volumeTable(model: ModelBench): string {
     ],
     model.cases.map((c) => [
       c.volume,
-      c.backend,
+      caseVariant(c),
       c.classes,
       c.patches,
       s(c.ms.volume),
@@ -63,47 +70,71 @@ function baselineTable(model: ModelBench): string {
   const backend = gpu ? 'webgpu' : 'wasm';
   const target = gpu ? '1.5' : '1.0';
   const same = model.cases.filter((c) => c.backend === backend);
+  const variants = [...new Set(same.map(caseVariant))];
+  if (variants.length === 0) variants.push(backend);
+  const label = (v: string) => (variants.length === 1 ? 'ours' : v);
+  /** Mean per-patch time of one variant at a class count, ms. */
+  const ours = (variant: string, classes: number) => {
+    const times = same.filter((c) => caseVariant(c) === variant && c.classes === classes).map(patchMs);
+    return times.length ? times.reduce((a, b) => a + b, 0) / times.length : undefined;
+  };
   const rows = torch.results.map((r) => {
-    const ours = same.filter((c) => c.classes === r.classes).map(patchMs);
-    const oursMs = ours.length ? ours.reduce((a, b) => a + b, 0) / ours.length : undefined;
     const flops = patchFlops(torch, r.classes) as number;
-    const gflops = (ms: number) => (flops / ms / 1e6).toFixed(1);
+    const gflops = (ms: number | undefined) => (ms === undefined ? '-' : (flops / ms / 1e6).toFixed(1));
+    const times = variants.map((v) => ours(v, r.classes));
     return [
       r.classes,
-      oursMs === undefined ? '-' : s(oursMs),
+      ...times.map((ms) => (ms === undefined ? '-' : s(ms))),
       s(r.patchMs),
       `${s(torch.backboneMs)} + ${s(r.headsMs)} (${r.headsImpl})`,
-      oursMs === undefined ? '-' : `${(oursMs / r.patchMs).toFixed(2)}x`,
+      ...times.map((ms) => (ms === undefined ? '-' : `${(ms / r.patchMs).toFixed(2)}x`)),
       (flops / 1e9).toFixed(2),
-      oursMs === undefined ? '-' : gflops(oursMs),
+      ...times.map(gflops),
       gflops(r.patchMs),
     ];
   });
-  const slower = torch.results.some((r) => {
-    const ours = same.find((c) => c.classes === r.classes);
-    return ours !== undefined && patchMs(ours) > r.patchMs * Number(target);
-  });
+  const slower = torch.results.some((r) =>
+    variants.some((v) => (ours(v, r.classes) ?? 0) > r.patchMs * Number(target)),
+  );
   const why = gpu
-    ? " Where ours is slower: onnxruntime-web's WebGPU kernels run in fp32 on the shader cores (WebGPU exposes no " +
+    ? ` Where ours is slower: onnxruntime-web's WebGPU kernels run in ${variants.length > 1 ? 'fp32 or fp16' : 'fp32'} ` +
+      'on the shader cores (WebGPU exposes no ' +
       'tensor cores), 3-D convolutions with its naive Conv3D shader (one output element per thread, no tiling; ' +
       'a graph exported with --depth-stacked-convs has none but the patch embedding), while PyTorch runs cuDNN ' +
       'convolutions with TF32 tensor cores; compare the GFLOP/s columns.'
     : ' Where ours is slower: WebAssembly SIMD is 128 bits wide with no fused multiply-add, while PyTorch runs ' +
       "native kernels at the CPU's full vector width (with AVX2 and FMA: 4x the floating-point work per " +
       'instruction); compare the GFLOP/s columns.';
+  const half = torch.backboneMsAutocastFp16;
+  const halfNote =
+    half === undefined
+      ? ''
+      : ` PyTorch's backbone under fp16 autocast: ${s(half)} s per patch` +
+        variants
+          .filter((v) => v.endsWith(' fp16'))
+          .map((v) => {
+            const one = torch.results.find((r) => r.classes === 1);
+            const mine = ours(v, 1);
+            return one && mine !== undefined
+              ? `; ${v} / PyTorch fp16 (1 class): ${(mine / (half + one.headsMs)).toFixed(2)}x`
+              : '';
+          })
+          .join('') +
+        '.';
   return [
     `PyTorch ${torch.torch} on ${torch.device}, ${torch.threads} threads; weights: ${torch.weights}.` +
-      (slower ? why : ''),
+      (slower ? why : '') +
+      halfNote,
     '',
     table(
       [
         'classes',
-        `ours (${backend}) s/patch`,
+        ...variants.map((v) => `ours (${v}) s/patch`),
         'PyTorch s/patch',
         'PyTorch backbone + heads s',
-        `ours / PyTorch (target <= ${target})`,
+        ...variants.map((v) => `${label(v)} / PyTorch (target <= ${target})`),
         'GFLOP/patch',
-        'ours GFLOP/s',
+        ...variants.map((v) => `${label(v)} GFLOP/s`),
         'PyTorch GFLOP/s',
       ],
       rows,
@@ -197,6 +228,47 @@ function floorNote(model: ModelBench): string {
   return lines.join(' ');
 }
 
+/**
+ * The conv probe: one convolution of the full tier's commonest kind, timed by both runtimes. Where it holds most of a
+ * model's FLOPs, the model's ours/PyTorch ratio cannot fall far below the probe's.
+ */
+function convProbeSection(report: BenchReport): string[] {
+  const probe = report.convProbe;
+  if (!probe) return [];
+  const head = ['## One convolution: the runtimes on the full tier’s commonest kernel', ''];
+  if ('unavailable' in probe) return [...head, `Conv probe unavailable: ${probe.unavailable}`, ''];
+  const gflop = probe.flops / 1e9;
+  const rate = (ms: number) => (probe.flops / ms / 1e6).toFixed(1);
+  const full = report.models
+    .map((m) => ('unavailable' in m.torch ? undefined : m.torch.fullTier))
+    .find((f) => f?.fullResolutionConv3x3Flops !== undefined);
+  const share = full
+    ? ` The full tier's 3x3x3 convolutions at full resolution are ` +
+      `${((full.fullResolutionConv3x3Flops as number) / 1e9).toFixed(0)} of its ` +
+      `${(full.backboneFlops / 1e9).toFixed(0)} GFLOP per patch ` +
+      `(${pct(full.fullResolutionConv3x3Flops as number, full.backboneFlops)}).`
+    : '';
+  const [c, d, h, w] = probe.input.slice(1);
+  return [
+    ...head,
+    `\`test/bench/conv_probe.py\`: one 3x3x3 Conv3d, ${c} -> ${c} channels, padding 1, on ${d}x${h}x${w} ` +
+      `(${gflop.toFixed(1)} GFLOP), as a one-node ONNX graph on onnxruntime-web ${probe.backend} ` +
+      `(${probe.threads} thread${probe.threads === 1 ? '' : 's'}) and in PyTorch on ${probe.torchDevice}, median ` +
+      `of the timed runs after one untimed run.${share} Where such convolutions hold most of a model's FLOPs, its ` +
+      'ours / PyTorch ratio cannot fall far below this kernel’s.',
+    '',
+    table(
+      ['runtime', 's', 'GFLOP/s', 'runs s'],
+      [
+        [`ours (${probe.backend})`, s(probe.oursMs), rate(probe.oursMs), probe.oursRunsMs.map(s).join(', ')],
+        [`PyTorch (${probe.torchDevice})`, s(probe.torchMs), rate(probe.torchMs), '-'],
+        ['ours / PyTorch', `${(probe.oursMs / probe.torchMs).toFixed(2)}x`, '', ''],
+      ],
+    ),
+    '',
+  ];
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const e = report.environment;
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
@@ -272,6 +344,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     volumes,
     '',
+    ...convProbeSection(report),
     ...models,
   ].join('\n')}\n`;
 }

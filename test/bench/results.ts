@@ -11,6 +11,8 @@ export interface TorchBaseline {
   patch: number[];
   backboneMs: number;
   backboneFlops: number;
+  /** On CUDA: the backbone's time under fp16 autocast (the reference for an fp16 backbone). */
+  backboneMsAutocastFp16?: number;
   results: {
     classes: number;
     headsMs: number;
@@ -24,6 +26,8 @@ export interface TorchBaseline {
     featureSize: number;
     patch: number[];
     backboneFlops: number;
+    /** Of backboneFlops: the 3x3x3 convolutions at full resolution (the conv probe's kind). */
+    fullResolutionConv3x3Flops?: number;
     /** Class count (as a string) -> FLOPs of the heads of that many classes. */
     headsFlops: Record<string, number>;
   };
@@ -63,11 +67,30 @@ export interface ModelBench {
   torch: TorchBaseline | { unavailable: string };
 }
 
+/** conv_probe.py's one convolution timed by both runtimes (absent in reports older than the probe). */
+export type ConvProbe =
+  | {
+      input: number[];
+      flops: number;
+      torchMs: number;
+      torchDevice: string;
+      backend: string;
+      threads: number;
+      oursMs: number;
+      oursRunsMs: number[];
+    }
+  | { unavailable: string };
+
 export interface BenchReport {
   environment: Environment;
   volumes: VolumeInfo[];
   models: ModelBench[];
+  convProbe?: ConvProbe;
 }
+
+/** A case's backend, with " fp16" when it ran the fp16 backbone: cases are compared within one variant. */
+export const caseVariant = (c: CaseResult): string =>
+  c.backbone === 'fp16' ? `${c.backend} fp16` : c.backend;
 
 /** Per-patch model time (backbone + heads) of a case, ms. */
 export const patchMs = (c: CaseResult): number => (c.ms.backbone + c.ms.heads) / Math.max(c.patches, 1);
@@ -80,7 +103,7 @@ export function patchFlops(torch: ModelBench['torch'], classes: number): number 
 }
 
 /**
- * time(C = most) / time(C = 1) per volume and backend, for whole-volume time and per-patch model time; and per patch
+ * time(C = most) / time(C = 1) per volume and backend variant (caseVariant), for whole-volume time and per-patch model time; and per patch
  * with the 1-class run's backbone time in both (`patchRatioSameBackbone`): the backbone runs the same graph on the
  * same input whatever the class count, so this leaves out its run-to-run noise (±15 % between processes on a shared
  * machine) and keeps what the classes add (the heads).
@@ -95,10 +118,10 @@ export function classCostRatios(model: ModelBench): {
   patchRatioSameBackbone: number;
 }[] {
   const out = [];
-  const keys = new Set(model.cases.map((c) => `${c.volume}\u0000${c.backend}`));
+  const keys = new Set(model.cases.map((c) => `${c.volume}\u0000${caseVariant(c)}`));
   for (const key of keys) {
     const [volume, backend] = key.split('\u0000') as [string, string];
-    const cases = model.cases.filter((c) => c.volume === volume && c.backend === backend);
+    const cases = model.cases.filter((c) => c.volume === volume && caseVariant(c) === backend);
     const one = cases.find((c) => c.classes === 1);
     const most = cases.reduce<CaseResult | undefined>(
       (m, c) => (!m || c.classes > m.classes ? c : m),

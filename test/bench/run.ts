@@ -6,7 +6,8 @@
 // only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA, written as benchmarks-gpu.{json,md};
 // --model <id> (repeatable): only these models (registry ids or full-tier-timing); --rounds <n>; --prepare: only
 // build the cached volumes and full-tier timing model (a GPU machine's CPU work before its timed runs);
-// --depth-stacked-convs: the full-tier model's WebGPU-only graph (stride-1 Conv3d as Conv2d; too large for WASM).
+// --depth-stacked-convs: the full-tier model's WebGPU-only graph (stride-1 Conv3d as Conv2d; too large for WASM);
+// --fp16: every case also runs the model's fp16 backbone (the full-tier model is then exported with one too).
 // CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline; CONTSEG_BENCH_COMMIT names the commit where the
 // tree has no .git (a copy on a GPU machine).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
-import type { CaseResult, CaseSpec } from './engine-case.ts';
+import type { CaseResult, CaseSpec, ConvProbeSpec } from './engine-case.ts';
 import { renderMarkdown } from './report.ts';
 import type { BenchReport, Mode, ModelBench, TorchBaseline, VolumeInfo } from './results.ts';
 
@@ -113,7 +114,7 @@ function registryModels(): BenchModel[] {
  * The full-tier architecture (feature size 48, 96^3) with untrained weights (make_full_tier.py): no trained one
  * exists here, and its time per patch, hence time(32)/time(1) per patch, does not depend on the weights.
  */
-function fullTierModel(depthStackedConvs: boolean): BenchModel {
+function fullTierModel(depthStackedConvs: boolean, fp16: boolean): BenchModel {
   const script = path.join(HERE, 'make_full_tier.py');
   const registry = path.join(ROOT, 'models/registry/abdomen-fast/manifest.json');
   const what = 'the full-tier timing model (export and parity check: minutes)';
@@ -124,8 +125,8 @@ function fullTierModel(depthStackedConvs: boolean): BenchModel {
       .sort()
       .map((f) => path.join(ROOT, dir, f)),
   );
-  const variant = depthStackedConvs ? ['--depth-stacked-convs'] : [];
-  const name = depthStackedConvs ? 'full-tier-conv2d' : 'full-tier';
+  const variant = [...(depthStackedConvs ? ['--depth-stacked-convs'] : []), ...(fp16 ? ['--fp16'] : [])];
+  const name = ['full-tier', ...(depthStackedConvs ? ['conv2d'] : []), ...(fp16 ? ['fp16'] : [])].join('-');
   const folder = cached(name, [script, registry, ...sources], what, (out) =>
     runPython([script, out, '--registry-manifest', registry, ...variant]),
   );
@@ -197,6 +198,89 @@ function torchBaseline(
   };
 }
 
+/**
+ * The conv probe (conv_probe.py): one 3x3x3 Conv3d, 48 -> 48 channels at 96^3, timed by PyTorch on `device` and by
+ * onnxruntime-web on `backend` with the same threads: the runtimes' ratio on the full tier's commonest kernel.
+ */
+function convProbe(
+  backend: CaseSpec['backend'],
+  device: 'cpu' | 'cuda',
+  threads: number,
+  reps: number,
+  webgpuBundle: string | undefined,
+): BenchReport['convProbe'] {
+  const onnx = path.join(ROOT, '.cache', 'bench', 'conv-probe.onnx');
+  mkdirSync(path.dirname(onnx), { recursive: true });
+  const args = [path.join(HERE, 'conv_probe.py'), onnx, '--threads', String(threads), '--reps', String(reps)];
+  const torch = spawnSync(PYTHON, [...args, '--device', device], { encoding: 'utf8', env: pythonEnv() });
+  if (torch.status !== 0) return { unavailable: `conv_probe.py failed: ${torch.stderr.slice(-500)}` };
+  const probe = JSON.parse(torch.stdout) as {
+    input: number[];
+    flops: number;
+    torchMs: number;
+    torchDevice: string;
+  };
+  const spec: ConvProbeSpec = {
+    onnx,
+    input: probe.input,
+    backend,
+    reps,
+    ...(backend === 'webgpu' ? { threads: 1, ortWasm: ORT_WEBGPU_WASM } : { threads }),
+  };
+  const script =
+    backend === 'webgpu' ? [webgpuBundle as string] : ['--import', 'tsx', path.join(HERE, 'engine-case.ts')];
+  const ours = spawnSync(process.execPath, [...script, '--conv-probe', JSON.stringify(spec)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (ours.status !== 0)
+    return { unavailable: `engine-case --conv-probe failed: ${ours.stderr.slice(-500)}` };
+  const { ms, runsMs } = JSON.parse(ours.stdout.trim().split('\n').pop() ?? '') as {
+    ms: number;
+    runsMs: number[];
+  };
+  return { ...probe, backend, threads, oursMs: ms, oursRunsMs: runsMs };
+}
+
+/**
+ * One volume on one backend and backbone: each class count of the plan `plan.rounds` times in turn (1, 32, 1, 32,
+ * ...), the fastest run of each kept with every round's volume time.
+ */
+function runRounds(
+  plan: { classes: number[]; rounds: number },
+  base: Pick<CaseSpec, 'manifest' | 'series' | 'backend' | 'backbone'>,
+  webgpuBundle: string | undefined,
+  threads: number,
+): (CaseResult & { roundsVolumeMs: number[] })[] {
+  const best = new Map<number, CaseResult>();
+  const rounds = new Map<number, number[]>();
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const classes of plan.classes) {
+      const what = `${path.basename(path.dirname(base.manifest))} ${path.basename(base.series)} ${base.backend}`;
+      log(`${what} ${base.backbone} ${classes} classes (round ${round} of ${plan.rounds})...`);
+      const spec: CaseSpec = {
+        ...base,
+        classes,
+        threads,
+        batch: 1,
+        // WebGPU compiles its pipelines on the first run: timed warm, as the PyTorch baseline is.
+        warmup: base.backend === 'webgpu',
+      };
+      const result = runCase(spec, webgpuBundle);
+      log(
+        `  ${(result.ms.volume / 1000).toFixed(1)} s, ${result.patches} patches, peak ${result.peakMiB.toFixed(0)} MiB`,
+      );
+      rounds.set(classes, [...(rounds.get(classes) ?? []), result.ms.volume]);
+      const kept = best.get(classes);
+      if (!kept || result.ms.volume < kept.ms.volume) best.set(classes, result);
+    }
+  }
+  return plan.classes.map((classes) => ({
+    ...(best.get(classes) as CaseResult),
+    roundsVolumeMs: rounds.get(classes) ?? [],
+  }));
+}
+
 function gitCommit(): string {
   if (process.env.CONTSEG_BENCH_COMMIT) return process.env.CONTSEG_BENCH_COMMIT;
   const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
@@ -215,6 +299,7 @@ async function main() {
       rounds: { type: 'string' },
       prepare: { type: 'boolean', default: false },
       'depth-stacked-convs': { type: 'boolean', default: false },
+      fp16: { type: 'boolean', default: false },
     },
   });
   const mode: Mode = values.full ? 'full' : 'quick';
@@ -228,7 +313,8 @@ async function main() {
   const unknown = (values.model ?? []).filter((id) => !known.includes(id));
   if (unknown.length > 0) throw new Error(`--model ${unknown.join(', ')}: not one of ${known.join(', ')}`);
   const wanted = (id: string) => !values.model || values.model.includes(id);
-  const fullTier = () => (wanted(FULL_TIER_ID) ? [fullTierModel(values['depth-stacked-convs'])] : []);
+  const fullTier = () =>
+    wanted(FULL_TIER_ID) ? [fullTierModel(values['depth-stacked-convs'], values.fp16)] : [];
   const loadBefore = os.loadavg();
   const { folder, volumes } = benchVolumes();
   if (values.prepare) {
@@ -248,49 +334,33 @@ async function main() {
     `mode ${mode}, ${threads} threads, WebGPU: ${'adapter' in webgpu ? webgpu.adapter : webgpu.unavailable}`,
   );
 
+  // PyTorch on the kind of device ours runs on: its CPU against WASM, CUDA against WebGPU.
+  const device = values.gpu ? 'cuda' : 'cpu';
   const models: ModelBench[] = [];
   for (const entry of [...registry.filter((m) => wanted(m.id)), ...fullTier()]) {
     const manifest = entry.manifest;
-    const patch = (JSON.parse(readFileSync(manifest, 'utf8')) as { preprocess: { patch: number[] } })
-      .preprocess.patch;
+    const { preprocess, network } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+      preprocess: { patch: number[] };
+      network: { backboneFp16?: string };
+    };
+    const patch = preprocess.patch;
+    const backbones: ('fp32' | 'fp16')[] = values.fp16 && network.backboneFp16 ? ['fp32', 'fp16'] : ['fp32'];
     const cases: ModelBench['cases'] = [];
     for (const volume of plan.volumes) {
       if (!volumes.some((v) => v.name === volume && !v.missing)) continue;
       for (const backend of backends) {
-        const best = new Map<number, CaseResult>();
-        const rounds = new Map<number, number[]>();
-        for (let round = 1; round <= plan.rounds; round++) {
-          for (const classes of plan.classes) {
-            log(`${entry.id} ${volume} ${backend} ${classes} classes (round ${round} of ${plan.rounds})...`);
-            const spec: CaseSpec = {
-              manifest,
-              series: path.join(folder, volume),
-              classes,
-              backend,
+        for (const backbone of backbones) {
+          cases.push(
+            ...runRounds(
+              plan,
+              { manifest, series: path.join(folder, volume), backend, backbone },
+              values['webgpu-bundle'],
               threads,
-              batch: 1,
-              // WebGPU compiles its pipelines on the first run: timed warm, as the PyTorch baseline is.
-              warmup: backend === 'webgpu',
-            };
-            const result = runCase(spec, values['webgpu-bundle']);
-            log(
-              `  ${(result.ms.volume / 1000).toFixed(1)} s, ${result.patches} patches, peak ${result.peakMiB.toFixed(0)} MiB`,
-            );
-            rounds.set(classes, [...(rounds.get(classes) ?? []), result.ms.volume]);
-            const kept = best.get(classes);
-            if (!kept || result.ms.volume < kept.ms.volume) best.set(classes, result);
-          }
-        }
-        for (const classes of plan.classes) {
-          cases.push({
-            volume,
-            ...(best.get(classes) as CaseResult),
-            roundsVolumeMs: rounds.get(classes) ?? [],
-          });
+            ).map((c) => ({ volume, ...c })),
+          );
         }
       }
     }
-    const device = values.gpu ? 'cuda' : 'cpu';
     log(`${entry.id}: PyTorch ${device} baseline...`);
     const torch = torchBaseline(entry, plan.classes, threads, plan.torchReps, device);
     models.push({
@@ -303,6 +373,16 @@ async function main() {
     });
   }
 
+  const probeBackend = values.gpu ? 'webgpu' : 'wasm';
+  log(`conv probe: ${probeBackend} against PyTorch ${device}...`);
+  // At least 3 timed runs: one kernel is seconds, and its median is the report's only figure for it.
+  const probe = convProbe(
+    probeBackend,
+    device,
+    threads,
+    Math.max(3, plan.torchReps),
+    values['webgpu-bundle'],
+  );
   const ortVersion = (
     JSON.parse(readFileSync(path.join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')) as {
       version: string;
@@ -325,6 +405,7 @@ async function main() {
     },
     volumes,
     models,
+    convProbe: probe,
   };
   const name = values.gpu ? 'benchmarks-gpu' : 'benchmarks';
   mkdirSync(values.out, { recursive: true });

@@ -8,7 +8,8 @@ byte for byte (so the same network the ONNX files were exported from). Without s
 architecture (manifest featureSize) is timed with random weights and the output says so: the time of a dense
 network does not depend on its weight values. Class counts above the model's classes reuse its generators in turn
 (class k runs generator k mod n), exactly as the engine benchmark does. Heads run as PyTorch's FoldedHeads
-(the network's Einsum form) and as the exported FusedHeads (grouped MatMuls); the faster is the baseline.
+(the network's Einsum form) and as the exported FusedHeads (grouped MatMuls); the faster is the baseline. On CUDA
+the backbone is also timed under fp16 autocast (``backboneMsAutocastFp16``), the reference for an fp16 backbone.
 Also counts (not times) the FLOPs of the full-tier architecture, feature size 48 at a 96^3 patch (method.md), on
 PyTorch's meta device: the per-class FLOP floor the constant-cost claim is about. Prints one JSON object on stdout.
 """
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from contseg.export.heads import CLASS_FILE_SHAPES, FusedHeads, read_class_file
@@ -72,15 +74,26 @@ FULL_TIER_PATCH = (96, 96, 96)
 
 
 def full_tier_flops(counts: list[int]) -> dict[str, object]:
-    """FLOPs of one full-tier patch (feature size 48, 96^3): backbone, and FusedHeads per class count.
+    """FLOPs of one full-tier patch (feature size 48, 96^3): backbone, its 3x3x3 convolutions at full resolution
+    (the conv probe's kind), and FusedHeads per class count.
 
     Counted on the meta device (shapes only, no arithmetic), so it takes seconds; FLOPs do not depend on weights.
     """
     model = ContinualSegmenter(feature_size=FULL_TIER_FEATURE_SIZE).eval().to("meta")
+    full_resolution: list[int] = []
+
+    def count_conv(module: nn.Conv3d, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if tuple(module.kernel_size) == (3, 3, 3) and tuple(output.shape[2:]) == FULL_TIER_PATCH:
+            full_resolution.append(2 * module.in_channels * module.out_channels * 27 * output[0, 0].numel())
+
+    for module in model.modules():
+        if isinstance(module, nn.Conv3d):
+            module.register_forward_hook(count_conv)
     with torch.device("meta"), torch.inference_mode():
         image = torch.empty(1, 1, *FULL_TIER_PATCH)
         backbone = lambda: model.backbone_forward(image)  # noqa: E731
         feature, head_input = backbone()
+        full_resolution_flops = sum(full_resolution)
         heads = {}
         for count in counts:
             weights = stack_folded([FoldedGenerator(*(torch.empty(s) for s in CLASS_FILE_SHAPES))] * count)
@@ -89,8 +102,10 @@ def full_tier_flops(counts: list[int]) -> dict[str, object]:
             "featureSize": FULL_TIER_FEATURE_SIZE,
             "patch": list(FULL_TIER_PATCH),
             "backboneFlops": flops(backbone),
+            "fullResolutionConv3x3Flops": full_resolution_flops,
             "headsFlops": heads,
         }
+
 
 
 def main() -> None:
@@ -136,6 +151,9 @@ def main() -> None:
         backbone = lambda: model.backbone_forward(image)  # noqa: E731
         out["backboneMs"] = timed(backbone, args.reps, sync)
         out["backboneFlops"] = flops(backbone)
+        if device.type == "cuda":  # the reference for an fp16 backbone on WebGPU
+            with torch.autocast("cuda", dtype=torch.float16):
+                out["backboneMsAutocastFp16"] = timed(backbone, args.reps, sync)
         feature, head_input = backbone()
         for count in counts:
             stacked = stack_folded([generators[k % len(generators)] for k in range(count)])

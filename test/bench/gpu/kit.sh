@@ -19,6 +19,9 @@ tar -cJf $K/node_modules.tar.xz node_modules/onnxruntime-web/package.json \
 # the benchmark phantom (3 mm: the quick plan's only volume), under the cache name run.ts computes
 V=.cache/bench/volumes-$(sha256sum test/bench/make_volumes.py | cut -c1-16)
 tar -cJf $K/volumes.tar.xz $V/volumes.json $V/phantom-3mm
+# the continual full tier's runs so far (on-device.sh restores those of its GPU kind and trains the rest)
+python3 -c 'import json, sys; d = json.load(open("docs/continual-results.json"))
+json.dump({**d, "entries": [e for e in d["entries"] if e["tier"] == "full"]}, sys.stdout)' > $K/continual-full.json
 # the shared data the continual tier reads
 tar -cJf $K/shared.tar.xz -C "${CONTSEG_SHARED_DATA:-../shared/data}" ct dicom embeddings README.md
 # Vulkan loader and GL vendor libraries (device README)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # One call on a lent GPU machine (repository root, .gpu-kit/ from kit.sh carried, results to $OUT; see README.md):
 #   A: the WebGPU bench next to PyTorch CUDA on the full-tier timing model, while the training workers are stopped;
-#   B: the continual full tier (models/configs/continual/full.yaml), one worker per seed and sequence, until B_END;
+#   B: the continual full tier (models/configs/continual/full.yaml): the runs missing from the committed document,
+#      SPLIT workers per seed and sequence, until B_END;
 #   C: its results document, with the compute per step measured on the GPU.
 # Deadlines in seconds from the start (A_END, B_END, C_END; the defaults fit a 600 s call); ROUNDS: bench rounds;
-# CONV2D: see below.
+# CONV2D, FP16: see below.
 set -u
 T0=$(date +%s)
 el() { echo $(($(date +%s) - T0)); }
@@ -13,6 +14,8 @@ left() { local s=$(($1 - $(el))); [ $s -lt 15 ] && s=15; echo $s; } # seconds to
 A_END=${A_END:-390} B_END=${B_END:-480} C_END=${C_END:-565} ROUNDS=${ROUNDS:-1}
 # CONV2D=--depth-stacked-convs benches the WebGPU-only graph (stride-1 Conv3d as Conv2d); empty: the default graph.
 CONV2D=${CONV2D-"--depth-stacked-convs"}
+# FP16=--fp16 also benches the fp16 backbone (PyTorch's reference: its backbone under fp16 autocast); empty: fp32 only.
+FP16=${FP16-"--fp16"}
 K=.gpu-kit PY=${PY:-python3}
 exec > >(tee -a "$OUT/on-device.log") 2>&1
 say "setup"
@@ -40,22 +43,20 @@ say "VK_DRIVER_FILES=${VK_DRIVER_FILES:-none}; node $(/tmp/node --version); $(nv
 
 say "B: continual full tier workers start"
 mkdir -p /tmp/cont /tmp/cres
-# 6 workers x 2 torch threads on 16 cores: each worker's OpenMP/BLAS pools capped too (scoring ran slowly there).
-export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
-for seed in 0 1 2; do
-  for seq in jhh-like btcv-like; do
-    (cd models && exec $PY -m contseg.benchmark.continual --config configs/continual/full.yaml --seeds $seed \
-      --sequences $seq --train-only >/tmp/cont/$seq-$seed.log 2>&1) &
-  done
-done
+# The runs an earlier call finished on this GPU kind are restored; the missing ones are dealt to SPLIT workers per
+# (seed, sequence), JOBS at a time, each worker's torch and OpenMP/BLAS pools capped at THREADS.
+SPLIT=${SPLIT:-3} JOBS=${JOBS:-18} THREADS=${THREADS:-1}
+export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+(cd models && exec $PY -m contseg.benchmark.continual --config configs/continual/full.yaml --train-only \
+  --runs-from ../$K/continual-full.json --missing-only --jobs "$JOBS" --split "$SPLIT" >/tmp/cont/benchmark.log 2>&1) &
 workers() { pgrep -f 'contseg[.]benchmark[.]continual' || true; }
 
 say "A: full-tier timing model (export, parity check)"
-timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model full-tier-timing $CONV2D || say "prepare failed"
+timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model full-tier-timing $CONV2D $FP16 || say "prepare failed"
 say "A: bench (training workers stopped)"
 pkill -STOP -f 'contseg[.]benchmark[.]continual'
 timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
-  --model full-tier-timing --rounds "$ROUNDS" $CONV2D --out "$OUT" || say "bench failed"
+  --model full-tier-timing --rounds "$ROUNDS" $CONV2D $FP16 --out "$OUT" || say "bench failed"
 pkill -CONT -f 'contseg[.]benchmark[.]continual'
 say "B: training until ${B_END}s"
 while [ -n "$(workers)" ] && [ "$(el)" -lt "$B_END" ]; do sleep 5; done
