@@ -4,15 +4,17 @@ size 12, coarse phantoms), plus the method plans and the config checks that need
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from contseg.benchmark.config import load_benchmark_config
-from contseg.benchmark.continual import main, run_file
+from contseg.benchmark.continual import Work, main, plan_work, run_file
 from contseg.benchmark.methods import METHODS, plan_steps
-from contseg.benchmark.results import forgetting_separability, separability
+from contseg.benchmark.results import RESULTS_FORMAT, forgetting_separability, separability
+from contseg.benchmark.runner import hardware_label
 from contseg.evaluation.report import summarise
 from contseg.evaluation.run_results import load_runs
 from contseg.network import load_checkpoint
@@ -148,3 +150,47 @@ def test_the_seeds_separate_a_class_whose_forgetting_differs_even_when_the_all_c
     assert "separated for stomach: fine-tune 0.317" in line and "liver" not in line
     tables["groups"][0]["forgetting"]["stomach"] = summarise([0.0, 0.02, 0.05])
     assert forgetting_separability(tables)[0].endswith("no (class, method) pair is separated.")
+
+
+def test_split_deals_each_pairs_methods_to_at_most_k_workers_and_skips_pairs_with_nothing_to_do() -> None:
+    """--split K: a (seed, sequence) pair's methods go in turn to up to K workers, each with its own step folder."""
+    todo = {(0, "a"): ["m1", "m2", "m3"], (0, "b"): ["m1"], (1, "a"): [], (1, "b"): ["m2", "m3"]}
+    assert plan_work([0, 1], ["a", "b"], todo, 2) == [
+        Work(0, "a", ("m1", "m3"), 0),
+        Work(0, "a", ("m2",), 1),
+        Work(0, "b", ("m1",), 0),
+        Work(1, "b", ("m2",), 0),
+        Work(1, "b", ("m3",), 1),
+    ]
+    assert plan_work([0, 1], ["a", "b"], todo, 1) == [
+        Work(0, "a", ("m1", "m2", "m3")), Work(0, "b", ("m1",)), Work(1, "b", ("m2", "m3"))
+    ]
+
+
+def test_a_partial_tier_is_finished_later_restoring_its_runs_and_training_only_the_missing_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--runs-from puts back the runs a document holds for this tier and hardware (not another machine's), and
+    --missing-only then trains only the methods without a run; --part keeps a worker's steps in their own folder."""
+    monkeypatch.setenv("CONTSEG_KEEP_MALLOC", "1")
+    config_path = _write_config(tmp_path, ["lwf", "ours-clip"])
+    config = load_benchmark_config(config_path)
+    main(["--config", str(config_path), "--methods", "lwf", "--train-only"])
+    lwf = run_file(config, "tiny", "lwf", 0)
+    earlier = json.loads(lwf.read_text())
+    lwf.unlink()
+    shutil.rmtree(config.out_dir / "seed-0")  # nothing left to reuse: a retrained lwf would recreate its folders
+    elsewhere = {**earlier, "method": "ours-clip", "hardware": "GPU: another machine"}
+    document = tmp_path / "earlier.json"
+    document.write_text(json.dumps({"format": RESULTS_FORMAT, "entries": [
+        {"tier": "test", "hardware": hardware_label(), "runs": [earlier]},
+        {"tier": "test", "hardware": "GPU: another machine", "runs": [elsewhere]},
+    ]}))
+    main(["--config", str(config_path), "--runs-from", str(document), "--missing-only", "--train-only", "--part", "1"])
+    assert json.loads(lwf.read_text()) == earlier
+    assert load_runs([run_file(config, "tiny", "ours-clip", 0)])[0].hardware == hardware_label()
+    seed_root = config.out_dir / "seed-0" / "tiny"
+    assert sorted(p.relative_to(seed_root).as_posix() for p in seed_root.rglob("final.pt")) == [
+        "part-1/class-clip/organs/final.pt",
+        "part-1/class-clip/organs/pseudo-labels-full/tumour/final.pt",
+    ]
