@@ -11,7 +11,7 @@ T0=$(date +%s)
 el() { echo $(($(date +%s) - T0)); }
 say() { echo "[on-device.sh $(el)s] $*"; }
 left() { local s=$(($1 - $(el))); [ $s -lt 15 ] && s=15; echo $s; } # seconds to a deadline, at least 15
-A_END=${A_END:-390} B_END=${B_END:-480} C_END=${C_END:-565} ROUNDS=${ROUNDS:-1}
+A_END=${A_END:-420} B_END=${B_END:-500} C_END=${C_END:-570} ROUNDS=${ROUNDS:-1}
 # CONV2D=--depth-stacked-convs benches the WebGPU-only graph (stride-1 Conv3d as Conv2d); empty: the default graph.
 CONV2D=${CONV2D-"--depth-stacked-convs"}
 # FP16=--fp16 also benches the fp16 backbone (PyTorch's reference: its backbone under fp16 autocast); empty: fp32 only.
