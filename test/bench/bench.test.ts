@@ -13,6 +13,7 @@ import { renderMarkdown } from './report.ts';
 import {
   classCostRatios,
   patchMs,
+  summariseKernels,
   type BenchReport,
   type ModelBench,
   type TorchBaseline,
@@ -239,6 +240,43 @@ test('the conv probe section gives both runtimes, their ratio and the full tierâ
     convProbe: { unavailable: 'conv_probe.py failed: boom' },
   });
   assert.match(failed, /Conv probe unavailable: conv_probe\.py failed: boom/);
+});
+
+test('WebGPU kernel profile: GPU time per kernel type and program, most first, reported against the runâ€™s wall time', () => {
+  const record = (kernelType: string, programName: string, startTime: number, endTime: number) => ({
+    kernelType,
+    programName,
+    startTime,
+    endTime,
+  });
+  const kernels = summariseKernels([
+    record('Conv', 'conv3d_naive', 0, 3e6),
+    record('MatMul', 'MatMul', 3e6, 4e6),
+    record('Conv', 'conv3d_naive', 4e6, 9e6),
+  ]);
+  assert.deepEqual(kernels, [
+    { kernel: 'Conv conv3d_naive', calls: 2, ms: 8 },
+    { kernel: 'MatMul MatMul', calls: 1, ms: 1 },
+  ]);
+  const profiledCase = {
+    ...fakeCase('a', 1, 100, 40, { backend: 'webgpu' }),
+    profile: { kernels, modelMs: 12 },
+  };
+  const unprofiled = {
+    ...fakeCase('a', 32, 100, 40, { backend: 'webgpu' }),
+    profile: { kernels: [], modelMs: 5 },
+  };
+  const report = renderMarkdown({
+    environment,
+    volumes: [],
+    models: [fakeModel([profiledCase, unprofiled], { unavailable: 'not run' })],
+  });
+  assert.match(report, /a, webgpu, 1 class: in kernels 0\.00900 s of 0\.0120 s \(75%\)\./);
+  assert.match(report, /\| Conv conv3d_naive \| 2 +\| 0\.00800 \| 89% +\|/);
+  assert.match(
+    report,
+    /a, webgpu, 32 classes: no kernel times \(the adapter offers no timestamp queries\)\./,
+  );
 });
 
 test('the committed benchmark reports are their JSON rendered (CPU run and the H200 WebGPU run)', async () => {

@@ -19,6 +19,7 @@ import { nodeCodecWasm } from '../../extension/src/dicom/codec-wasm-node.ts';
 import { segmentCodes } from '../../extension/src/dicom/seg-codes.ts';
 import { writeSegmentation } from '../../extension/src/dicom/seg-write.ts';
 import { installDawn } from './dawn.ts';
+import { summariseKernels, type KernelTime } from './results.ts';
 import { parseManifest, type Manifest, type ManifestClass } from '../../extension/src/engine/manifest.ts';
 import { segmentVolume } from '../../extension/src/engine/segment.ts';
 import {
@@ -47,6 +48,11 @@ export interface CaseSpec {
   warmup?: boolean;
   /** The backbone file: 'fp32' (default, `network.backbone`) or 'fp16' (`network.backboneFp16`). */
   backbone?: 'fp32' | 'fp16';
+  /**
+   * WebGPU: after the timed segmentation, one more with ORT's kernel profiling (timestamp queries, which slow the
+   * run down, hence not the timed one), summarised per kernel as `kernels`.
+   */
+  profile?: boolean;
 }
 
 export interface CaseResult {
@@ -78,6 +84,12 @@ export interface CaseResult {
   peakMiB: number;
   /** The untimed first segmentation (CaseSpec.warmup), preprocess to post-processing, ms. */
   warmupMs?: number;
+  /**
+   * CaseSpec.profile: GPU time per WebGPU kernel in the profiled segmentation, and that run's wall time of the
+   * backbone and heads sessions (GPU time far below it: time spent outside the kernels). Empty `kernels`: the
+   * adapter offers no timestamp queries.
+   */
+  profile?: { kernels: KernelTime[]; modelMs: number };
 }
 
 /**
@@ -121,6 +133,27 @@ async function readSeries(folder: string) {
     new FrameDecoder(nodeCodecWasm),
   );
   return { plan, volume };
+}
+
+/** One more segmentation with ORT's WebGPU kernel profiling on (CaseSpec.profile); the timings of the run before it are kept. */
+async function profiled(
+  segment: () => Promise<unknown>,
+  sessions: ModelSessions | undefined,
+): Promise<CaseResult['profile']> {
+  const records: Parameters<typeof summariseKernels>[0] = [];
+  const saved = sessions ? { ...sessions.runMs } : undefined;
+  ort.env.webgpu.profiling = { mode: 'default', ondata: (d) => void records.push(d) };
+  try {
+    await segment();
+    // ORT reads the timestamps back after the run: let its last read-back land.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } finally {
+    ort.env.webgpu.profiling = { mode: 'off' };
+  }
+  const run = sessions?.runMs;
+  const modelMs = run && saved ? run.backbone + run.heads - saved.backbone - saved.heads : 0;
+  if (run && saved) Object.assign(run, saved);
+  return { kernels: summariseKernels(records), modelMs };
 }
 
 export async function runCase(spec: CaseSpec): Promise<CaseResult> {
@@ -191,6 +224,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       if (ran) Object.assign(ran, { backbone: 0, heads: 0 });
     }
     const result = await segment();
+    const profile = spec.profile ? await profiled(segment, sessions) : undefined;
     const segStart = performance.now();
     const byName = new Map(classes.map((c) => [c.name, c]));
     const categories = ((base as unknown as Record<string, unknown>).categories ?? {}) as Record<
@@ -236,6 +270,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       found: found.length,
       peakMiB: peakMiB(),
       ...(warmupMs === undefined ? {} : { warmupMs }),
+      ...(profile ? { profile } : {}),
     };
   } finally {
     await (sessions as ModelSessions | undefined)?.release();

@@ -142,6 +142,48 @@ function baselineTable(model: ModelBench): string {
   ].join('\n');
 }
 
+/** Kernels listed per profiled case; the rest are summed in one row. */
+const PROFILE_ROWS = 12;
+
+/** The WebGPU kernel profiles (CaseSpec.profile): GPU time per kernel of each profiled case, most first. */
+function profileSection(model: ModelBench): string[] {
+  const profiled = model.cases.filter((c) => c.profile);
+  if (profiled.length === 0) return [];
+  const lines = [
+    '### WebGPU kernels (one more run per case with ORT’s timestamp queries)',
+    '',
+    'GPU time per ONNX Runtime kernel type and shader program in a segmentation run after the timed one (timestamp ' +
+      'queries slow a run, so its times are not the table’s above). "in kernels" is their sum against that run’s ' +
+      'backbone + heads wall time: the rest is time outside the GPU kernels (dispatch, transfers, waiting).',
+    '',
+  ];
+  for (const c of profiled) {
+    const { kernels, modelMs } = c.profile as NonNullable<typeof c.profile>;
+    const total = kernels.reduce((sum, k) => sum + k.ms, 0);
+    lines.push(
+      `${c.volume}, ${caseVariant(c)}, ${c.classes} class${c.classes === 1 ? '' : 'es'}: ` +
+        (kernels.length === 0
+          ? 'no kernel times (the adapter offers no timestamp queries).'
+          : `in kernels ${s(total)} s of ${s(modelMs)} s (${pct(total, modelMs)}).`),
+      '',
+    );
+    if (kernels.length === 0) continue;
+    const rest = kernels.slice(PROFILE_ROWS);
+    const rows = kernels.slice(0, PROFILE_ROWS).map((k) => [k.kernel, k.calls, s(k.ms), pct(k.ms, total)]);
+    if (rest.length > 0) {
+      const restMs = rest.reduce((sum, k) => sum + k.ms, 0);
+      rows.push([
+        `${rest.length} more kinds`,
+        rest.reduce((n, k) => n + k.calls, 0),
+        s(restMs),
+        pct(restMs, total),
+      ]);
+    }
+    lines.push(table(['kernel', 'calls', 'GPU s', 'share'], rows), '');
+  }
+  return lines;
+}
+
 function ratioTable(model: ModelBench): string {
   const ratios = classCostRatios(model);
   if (ratios.length === 0) return 'No class-count pair was measured.';
@@ -312,6 +354,7 @@ export function renderMarkdown(report: BenchReport): string {
       ratioTable(m),
       '',
       floorNote(m),
+      ...(m.cases.some((c) => c.profile) ? ['', ...profileSection(m)] : []),
     ].join('\n'),
   );
   return `${[

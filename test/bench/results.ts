@@ -88,6 +88,29 @@ export interface BenchReport {
   convProbe?: ConvProbe;
 }
 
+/** GPU time of one kind of WebGPU kernel in a profiled segmentation (ORT's timestamp queries). */
+export interface KernelTime {
+  /** ORT's kernel type and shader program, e.g. "Conv conv3d_naive". */
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+/** ORT's WebGPU profiling records -> GPU time per kernel type and program, most first. */
+export function summariseKernels(
+  records: { kernelType: string; programName: string; startTime: number; endTime: number }[],
+): KernelTime[] {
+  const byKernel = new Map<string, KernelTime>();
+  for (const r of records) {
+    const kernel = `${r.kernelType} ${r.programName}`;
+    const entry = byKernel.get(kernel) ?? { kernel, calls: 0, ms: 0 };
+    entry.calls += 1;
+    entry.ms += (r.endTime - r.startTime) / 1e6; // ns
+    byKernel.set(kernel, entry);
+  }
+  return [...byKernel.values()].sort((a, b) => b.ms - a.ms);
+}
+
 /** A case's backend, with " fp16" when it ran the fp16 backbone: cases are compared within one variant. */
 export const caseVariant = (c: CaseResult): string =>
   c.backbone === 'fp16' ? `${c.backend} fp16` : c.backend;

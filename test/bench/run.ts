@@ -7,7 +7,9 @@
 // --model <id> (repeatable): only these models (registry ids or full-tier-timing); --rounds <n>; --prepare: only
 // build the cached volumes and full-tier timing model (a GPU machine's CPU work before its timed runs);
 // --depth-stacked-convs: the full-tier model's WebGPU-only graph (stride-1 Conv3d as Conv2d; too large for WASM);
-// --fp16: every case also runs the model's fp16 backbone (the full-tier model is then exported with one too).
+// --fp16: every case also runs the model's fp16 backbone (the full-tier model is then exported with one too);
+// --profile: each WebGPU case also runs once with ORT's kernel profiling, reported per kernel; --classes 1,32: the
+// class counts instead of the mode's.
 // CONTSEG_BENCH_PYTHON overrides the Python that runs the baseline; CONTSEG_BENCH_COMMIT names the commit where the
 // tree has no .git (a copy on a GPU machine).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -248,7 +250,7 @@ function convProbe(
  */
 function runRounds(
   plan: { classes: number[]; rounds: number },
-  base: Pick<CaseSpec, 'manifest' | 'series' | 'backend' | 'backbone'>,
+  base: Pick<CaseSpec, 'manifest' | 'series' | 'backend' | 'backbone' | 'profile'>,
   webgpuBundle: string | undefined,
   threads: number,
 ): (CaseResult & { roundsVolumeMs: number[] })[] {
@@ -300,14 +302,22 @@ async function main() {
       prepare: { type: 'boolean', default: false },
       'depth-stacked-convs': { type: 'boolean', default: false },
       fp16: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      classes: { type: 'string' },
     },
   });
   const mode: Mode = values.full ? 'full' : 'quick';
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer`);
-  const plan = { ...PLAN[mode], ...(values.rounds ? { rounds: Number(values.rounds) } : {}) };
+  const plan = {
+    ...PLAN[mode],
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values.classes ? { classes: values.classes.split(',').map(Number) } : {}),
+  };
   if (!Number.isInteger(plan.rounds) || plan.rounds < 1)
     throw new Error(`--rounds must be a positive integer`);
+  if (plan.classes.some((c) => !Number.isInteger(c) || c < 1))
+    throw new Error(`--classes must be positive integers separated by commas, got ${values.classes}`);
   const registry = registryModels();
   const known = [...registry.map((m) => m.id), FULL_TIER_ID];
   const unknown = (values.model ?? []).filter((id) => !known.includes(id));
@@ -353,7 +363,13 @@ async function main() {
           cases.push(
             ...runRounds(
               plan,
-              { manifest, series: path.join(folder, volume), backend, backbone },
+              {
+                manifest,
+                series: path.join(folder, volume),
+                backend,
+                backbone,
+                profile: values.profile && backend === 'webgpu',
+              },
               values['webgpu-bundle'],
               threads,
             ).map((c) => ({ volume, ...c })),

@@ -16,6 +16,9 @@ A_END=${A_END:-420} B_END=${B_END:-500} C_END=${C_END:-570} ROUNDS=${ROUNDS:-1}
 CONV2D=${CONV2D-"--depth-stacked-convs"}
 # FP16=--fp16 also benches the fp16 backbone (PyTorch's reference: its backbone under fp16 autocast); empty: fp32 only.
 FP16=${FP16-"--fp16"}
+# CASES: run.ts options of the bench; by default 1 class only (the class cost on WebGPU was measured on 2026-11-27)
+# with each case's WebGPU kernels profiled in one more run.
+CASES=${CASES-"--classes 1 --profile"}
 K=.gpu-kit PY=${PY:-python3}
 exec > >(tee -a "$OUT/on-device.log") 2>&1
 say "setup"
@@ -56,7 +59,7 @@ timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model 
 say "A: bench (training workers stopped)"
 pkill -STOP -f 'contseg[.]benchmark[.]continual'
 timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
-  --model full-tier-timing --rounds "$ROUNDS" $CONV2D $FP16 --out "$OUT" || say "bench failed"
+  --model full-tier-timing --rounds "$ROUNDS" $CONV2D $FP16 $CASES --out "$OUT" || say "bench failed"
 pkill -CONT -f 'contseg[.]benchmark[.]continual'
 say "B: training until ${B_END}s"
 while [ -n "$(workers)" ] && [ "$(el)" -lt "$B_END" ]; do sleep 5; done
