@@ -9,7 +9,7 @@ import { resolveClassNames } from '../../extension/src/engine/class-names.ts';
 import { parseManifest } from '../../extension/src/engine/manifest.ts';
 import { copyingSharedData } from './dawn.ts';
 import { benchClasses, type CaseResult } from './engine-case.ts';
-import { renderMarkdown } from './report.ts';
+import { renderMarkdown, reportName } from './report.ts';
 import {
   classCostRatios,
   patchMs,
@@ -284,10 +284,33 @@ test('WebGPU kernel profile: GPU time per kernel type and program, most first, r
   );
 });
 
-test('the committed benchmark reports are their JSON rendered (CPU run and the H200 WebGPU run)', async () => {
-  for (const name of ['benchmarks', 'benchmarks-gpu']) {
+test('the report lists cases run without probability maps and cases the engine refused, with the engine’s reasons', () => {
+  const withoutMaps = {
+    ...fakeCase('ct', 13, 100, 40),
+    probabilitiesOmitted: 'maps would not fit: masks only',
+  };
+  const model = {
+    ...fakeModel([fakeCase('ct', 1, 50, 20), withoutMaps], { unavailable: 'not run' }),
+    refused: [{ volume: 'ct', backend: 'wasm', classes: 32, message: 'would need about 2.5 GiB' }],
+  };
+  const report = renderMarkdown({ environment, volumes: [], models: [model] });
+  assert.match(
+    report,
+    /Without probability maps \(as in the viewer\): ct, wasm, 13 classes: maps would not fit: masks only\./,
+  );
+  assert.match(report, /Refused by the engine: ct, wasm, 32 classes: would need about 2\.5 GiB\./);
+  // The refused count has no case: the class-cost ratio compares the counts that ran (13 vs 1).
+  assert.deepEqual(
+    classCostRatios(model).map((r) => [r.volume, r.to]),
+    [['ct', 13]],
+  );
+});
+
+test('the committed benchmark reports are their JSON rendered (CPU quick and full runs, the H200 WebGPU run)', async () => {
+  for (const name of ['benchmarks', 'benchmarks-full', 'benchmarks-gpu']) {
     const file = path.join(ROOT, 'docs', `${name}.md`);
     const report = JSON.parse(readFileSync(path.join(ROOT, 'docs', `${name}.json`), 'utf8')) as BenchReport;
+    assert.equal(reportName(report), name, `${name}.json is a report of another kind of run`);
     const options = (await prettier.resolveConfig(file)) ?? {};
     const rendered = await prettier.format(renderMarkdown(report), { ...options, filepath: file });
     assert.equal(rendered, readFileSync(file, 'utf8'), `${file} differs from its JSON rendered`);

@@ -19,6 +19,7 @@ import { nodeCodecWasm } from '../../extension/src/dicom/codec-wasm-node.ts';
 import { segmentCodes } from '../../extension/src/dicom/seg-codes.ts';
 import { writeSegmentation } from '../../extension/src/dicom/seg-write.ts';
 import { installDawn } from './dawn.ts';
+import { EngineError } from '../../extension/src/engine/errors.ts';
 import { summariseKernels, type KernelTime } from './results.ts';
 import { parseManifest, type Manifest, type ManifestClass } from '../../extension/src/engine/manifest.ts';
 import { segmentVolume } from '../../extension/src/engine/segment.ts';
@@ -59,6 +60,8 @@ export interface CaseResult {
   backend: Backend;
   /** Set when the case ran the fp16 backbone (reports before this field ran fp32 only). */
   backbone?: 'fp16';
+  /** Why the engine returned no probability maps (they would exceed its memory limit); absent: it returned them. */
+  probabilitiesOmitted?: string;
   fallback?: string;
   classes: number;
   dims: [number, number, number];
@@ -206,12 +209,12 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
           },
         },
         volume,
-        // With probability maps, as the viewer asks for them (its confidence view).
+        // With probability maps where they fit the memory limit, as the viewer asks for them (its confidence view).
         {
           classes: classes.map((c) => c.name),
           backend: spec.backend,
           batch: spec.batch,
-          probabilities: true,
+          probabilities: 'if-memory-allows',
         },
       );
     let warmupMs: number | undefined;
@@ -251,6 +254,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     return {
       backend: result.backend,
       ...(spec.backbone === 'fp16' ? { backbone: 'fp16' as const } : {}),
+      ...(result.probabilitiesOmitted ? { probabilitiesOmitted: result.probabilitiesOmitted } : {}),
       ...(result.fallback ? { fallback: result.fallback } : {}),
       classes: spec.classes,
       dims: volume.dims,
@@ -330,5 +334,10 @@ if (isMainThread && process.argv[2] === '--probe-webgpu') {
   process.stdout.write(`${JSON.stringify(await runConvProbe(spec))}\n`);
 } else if (isMainThread && process.argv[2]?.startsWith('{')) {
   const spec = JSON.parse(process.argv[2] ?? '') as CaseSpec;
-  process.stdout.write(`${JSON.stringify(await runCase(spec))}\n`);
+  // A request the engine refuses for its memory limit is a result of the benchmark, not a failure of it.
+  const result = await runCase(spec).catch((error: unknown) => {
+    if (error instanceof EngineError && error.code === 'too-big') return { refused: error.message };
+    throw error;
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -62,6 +62,18 @@ function volumeTable(model: ModelBench): string {
   );
 }
 
+/** Under the volume table: cases without probability maps, and cases the engine refused (its memory limit). */
+function volumeNotes(model: ModelBench): string[] {
+  const variant = (c: { volume: string; backend: string; backbone?: 'fp16'; classes: number }) =>
+    `${c.volume}, ${caseVariant(c)}, ${c.classes} classes`;
+  return [
+    ...model.cases
+      .filter((c) => c.probabilitiesOmitted)
+      .map((c) => `Without probability maps (as in the viewer): ${variant(c)}: ${c.probabilitiesOmitted}.`),
+    ...(model.refused ?? []).map((r) => `Refused by the engine: ${variant(r)}: ${r.message}.`),
+  ].flatMap((line) => [line, '']);
+}
+
 function baselineTable(model: ModelBench): string {
   const torch = model.torch;
   if ('unavailable' in torch) return `PyTorch baseline unavailable: ${torch.unavailable}`;
@@ -322,12 +334,26 @@ function convProbeSection(report: BenchReport): string[] {
   ];
 }
 
+/** run.ts --gpu (test/bench/gpu/run.sh) runs WebGPU cases only. */
+function isGpuRun(report: BenchReport): boolean {
+  const cases = report.models.flatMap((m) => m.cases);
+  return cases.length > 0 && cases.every((c) => c.backend === 'webgpu');
+}
+
+/**
+ * The docs/ file name (without .md/.json) of a report: benchmarks-gpu (a GPU run), benchmarks-full (--full) or
+ * benchmarks (quick), so that each kind of run keeps its own committed report.
+ */
+export function reportName(report: BenchReport): string {
+  if (isGpuRun(report)) return 'benchmarks-gpu';
+  return report.environment.mode === 'full' ? 'benchmarks-full' : 'benchmarks';
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const e = report.environment;
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
   const webgpuCases = report.models.some((m) => m.cases.some((c) => c.backend === 'webgpu'));
-  // run.ts --gpu (test/bench/gpu/run.sh) runs WebGPU cases only.
-  const gpuRun = webgpuCases && report.models.every((m) => m.cases.every((c) => c.backend === 'webgpu'));
+  const gpuRun = isGpuRun(report);
   const rounds = e.rounds ?? (e.mode === 'quick' ? 3 : 1);
   const quickRounds =
     e.mode === 'quick' && rounds === 1
@@ -356,6 +382,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
       volumeTable(m),
       '',
+      ...volumeNotes(m),
       `### Against PyTorch ${'unavailable' in m.torch ? '' : m.torch.device} (same weights, same threads, same patch)`,
       '',
       baselineTable(m),
@@ -373,7 +400,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `Written by \`${gpuRun ? 'bash test/bench/gpu/run.sh' : 'npm run bench'}${e.mode === 'full' ? ' -- --full' : ''}\` ` +
       `(${e.mode} mode) on ${e.date.slice(0, 10)} at commit ${e.commit}. Do not edit by hand; ` +
-      `docs/${gpuRun ? 'benchmarks-gpu' : 'benchmarks'}.json holds the raw numbers.`,
+      `docs/${reportName(report)}.json holds the raw numbers.`,
     '',
     `- Machine: ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB; load average (1/5/15 min) ${load(e.loadAverage.before)} ` +
       `before, ${load(e.loadAverage.after)} after. A load above the core count means other processes shared ` +

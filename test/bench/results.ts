@@ -64,6 +64,8 @@ export interface ModelBench {
   patch: number[];
   /** The fastest of the case's rounds; `roundsVolumeMs` holds every round's volume time. */
   cases: (CaseResult & { volume: string; roundsVolumeMs?: number[] })[];
+  /** Cases the engine refused for its memory limit (EngineError 'too-big'), with its message. */
+  refused?: { volume: string; backend: string; backbone?: 'fp16'; classes: number; message: string }[];
   torch: TorchBaseline | { unavailable: string };
 }
 
@@ -112,7 +114,7 @@ export function summariseKernels(
 }
 
 /** A case's backend, with " fp16" when it ran the fp16 backbone: cases are compared within one variant. */
-export const caseVariant = (c: CaseResult): string =>
+export const caseVariant = (c: { backend: string; backbone?: 'fp16' }): string =>
   c.backbone === 'fp16' ? `${c.backend} fp16` : c.backend;
 
 /** Per-patch model time (backbone + heads) of a case, ms. */

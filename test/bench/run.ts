@@ -1,6 +1,6 @@
 // `npm run bench` (quick) / `npm run bench -- --full`: benchmarks every registry model, and the full-tier
 // architecture with untrained weights (make_full_tier.py), on the benchmark volumes and writes docs/benchmarks.json
-// and docs/benchmarks.md. Each engine case runs in its own process (engine-case.ts) so that its peak memory is its
+// and docs/benchmarks.md (--full: docs/benchmarks-full.*). Each engine case runs in its own process (engine-case.ts) so that its peak memory is its
 // own; the PyTorch baseline (torch_baseline.py) runs in the same session with the same threads. Options: --full,
 // --out <dir> (default docs), --threads <n> (default: all cores); --gpu (used by test/bench/gpu/run.sh): WebGPU cases
 // only, through the bundle given by --webgpu-bundle, next to PyTorch CUDA, written as benchmarks-gpu.{json,md};
@@ -20,7 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import type { CaseResult, CaseSpec, ConvProbeSpec } from './engine-case.ts';
-import { renderMarkdown } from './report.ts';
+import { renderMarkdown, reportName } from './report.ts';
 import type { BenchReport, Mode, ModelBench, TorchBaseline, VolumeInfo } from './results.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -138,7 +138,10 @@ function fullTierModel(depthStackedConvs: boolean, fp16: boolean): BenchModel {
 }
 
 /** Runs one case in a fresh Node process; WebGPU cases need ORT's WebGPU build, which the bundle supplies. */
-function runCase(spec: CaseSpec, webgpuBundle: string | undefined): CaseResult {
+/** A case's result, or the engine's refusal of the request for its memory limit (EngineError 'too-big'). */
+type CaseOutcome = CaseResult | { refused: string };
+
+function runCase(spec: CaseSpec, webgpuBundle: string | undefined): CaseOutcome {
   if (spec.backend === 'webgpu' && !webgpuBundle) {
     throw new Error("WebGPU cases need ORT's WebGPU build: run them through test/bench/gpu/run.sh");
   }
@@ -151,7 +154,7 @@ function runCase(spec: CaseSpec, webgpuBundle: string | undefined): CaseResult {
   if (run.status !== 0) {
     throw new Error(`case ${JSON.stringify(spec)} failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
   }
-  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as CaseResult;
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as CaseOutcome;
 }
 
 /**
@@ -246,18 +249,20 @@ function convProbe(
 
 /**
  * One volume on one backend and backbone: each class count of the plan `plan.rounds` times in turn (1, 32, 1, 32,
- * ...), the fastest run of each kept with every round's volume time.
+ * ...), the fastest run of each kept with every round's volume time; a class count the engine refuses (memory limit)
+ * is run once and listed in `refused`.
  */
 function runRounds(
   plan: { classes: number[]; rounds: number },
   base: Pick<CaseSpec, 'manifest' | 'series' | 'backend' | 'backbone' | 'profile'>,
   webgpuBundle: string | undefined,
   threads: number,
-): (CaseResult & { roundsVolumeMs: number[] })[] {
+): { cases: (CaseResult & { roundsVolumeMs: number[] })[]; refused: Map<number, string> } {
   const best = new Map<number, CaseResult>();
   const rounds = new Map<number, number[]>();
+  const refused = new Map<number, string>();
   for (let round = 1; round <= plan.rounds; round++) {
-    for (const classes of plan.classes) {
+    for (const classes of plan.classes.filter((c) => !refused.has(c))) {
       const what = `${path.basename(path.dirname(base.manifest))} ${path.basename(base.series)} ${base.backend}`;
       log(`${what} ${base.backbone} ${classes} classes (round ${round} of ${plan.rounds})...`);
       const spec: CaseSpec = {
@@ -269,6 +274,11 @@ function runRounds(
         warmup: base.backend === 'webgpu',
       };
       const result = runCase(spec, webgpuBundle);
+      if ('refused' in result) {
+        log(`  refused: ${result.refused}`);
+        refused.set(classes, result.refused);
+        continue;
+      }
       log(
         `  ${(result.ms.volume / 1000).toFixed(1)} s, ${result.patches} patches, peak ${result.peakMiB.toFixed(0)} MiB`,
       );
@@ -277,10 +287,10 @@ function runRounds(
       if (!kept || result.ms.volume < kept.ms.volume) best.set(classes, result);
     }
   }
-  return plan.classes.map((classes) => ({
-    ...(best.get(classes) as CaseResult),
-    roundsVolumeMs: rounds.get(classes) ?? [],
-  }));
+  const cases = plan.classes
+    .filter((classes) => best.has(classes))
+    .map((classes) => ({ ...(best.get(classes) as CaseResult), roundsVolumeMs: rounds.get(classes) ?? [] }));
+  return { cases, refused };
 }
 
 function gitCommit(): string {
@@ -356,24 +366,27 @@ async function main() {
     const patch = preprocess.patch;
     const backbones: ('fp32' | 'fp16')[] = values.fp16 && network.backboneFp16 ? ['fp32', 'fp16'] : ['fp32'];
     const cases: ModelBench['cases'] = [];
+    const refused: NonNullable<ModelBench['refused']> = [];
     for (const volume of plan.volumes) {
       if (!volumes.some((v) => v.name === volume && !v.missing)) continue;
       for (const backend of backends) {
         for (const backbone of backbones) {
-          cases.push(
-            ...runRounds(
-              plan,
-              {
-                manifest,
-                series: path.join(folder, volume),
-                backend,
-                backbone,
-                profile: values.profile && backend === 'webgpu',
-              },
-              values['webgpu-bundle'],
-              threads,
-            ).map((c) => ({ volume, ...c })),
+          const run = runRounds(
+            plan,
+            {
+              manifest,
+              series: path.join(folder, volume),
+              backend,
+              backbone,
+              profile: values.profile && backend === 'webgpu',
+            },
+            values['webgpu-bundle'],
+            threads,
           );
+          cases.push(...run.cases.map((c) => ({ volume, ...c })));
+          for (const [classes, message] of run.refused) {
+            refused.push({ volume, backend, ...(backbone === 'fp16' ? { backbone } : {}), classes, message });
+          }
         }
       }
     }
@@ -385,6 +398,7 @@ async function main() {
       description: entry.description,
       patch,
       cases,
+      ...(refused.length ? { refused } : {}),
       torch,
     });
   }
@@ -423,7 +437,7 @@ async function main() {
     models,
     convProbe: probe,
   };
-  const name = values.gpu ? 'benchmarks-gpu' : 'benchmarks';
+  const name = reportName(report);
   mkdirSync(values.out, { recursive: true });
   // Formatted as `npm run lint` checks the committed docs.
   const write = async (file: string, text: string) => {

@@ -60,3 +60,29 @@ export function checkMemory(volume: Volume, plan: MemoryPlan, limit = MEMORY_LIM
     );
   }
 }
+
+/**
+ * Whether a segmentation returns probability maps, checked against the limit: `wanted` true or false is checked as
+ * is (checkMemory); 'if-memory-allows' returns them when they fit, and otherwise drops them (with `omitted` saying
+ * why) as long as the masks alone fit, so that a large volume with many classes still gets its masks.
+ */
+export function planProbabilities(
+  volume: Volume,
+  plan: Omit<MemoryPlan, 'probabilities'>,
+  wanted: boolean | 'if-memory-allows',
+  limit = MEMORY_LIMIT_BYTES,
+): { probabilities: boolean; omitted?: string } {
+  if (wanted !== 'if-memory-allows') {
+    checkMemory(volume, { ...plan, probabilities: wanted }, limit);
+    return { probabilities: wanted };
+  }
+  const withMaps = estimatePeakBytes(volume, { ...plan, probabilities: true });
+  if (withMaps <= limit) return { probabilities: true };
+  checkMemory(volume, { ...plan, probabilities: false }, limit);
+  return {
+    probabilities: false,
+    omitted:
+      `the probability maps of ${plan.requested} class(es) of this ${volume.dims.join(' x ')} volume would raise ` +
+      `the need to about ${gib(withMaps)}, above the engine's memory limit of ${gib(limit)}: masks only`,
+  };
+}

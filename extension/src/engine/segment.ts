@@ -1,6 +1,6 @@
 import { resolveClassNames } from './class-names.ts';
 import type { Manifest, ManifestClass } from './manifest.ts';
-import { checkMemory } from './memory.ts';
+import { planProbabilities } from './memory.ts';
 import { writeProbabilityBytes } from './probability.ts';
 import { keepInside, keepLargestComponent, volumeMl, type Connectivity } from './postprocess.ts';
 import { toModelSpace, valuesToInputGrid } from './preprocess.ts';
@@ -28,8 +28,11 @@ export interface SegmentOptions {
   batch?: number;
   /** Connectivity for largest-component post-processing; default 26 (scipy.ndimage.label, full structure). */
   connectivity?: Connectivity;
-  /** Also return each class's probability map (`SegmentedClass.probability`), e.g. for a confidence view. */
-  probabilities?: boolean;
+  /**
+   * Also return each class's probability map (`SegmentedClass.probability`), e.g. for a confidence view; with
+   * 'if-memory-allows', only where they fit in the memory limit with the masks (else `probabilitiesOmitted` says why).
+   */
+  probabilities?: boolean | 'if-memory-allows';
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
 }
@@ -55,6 +58,8 @@ export interface SegmentResult {
   /** Why the backend differs from the one requested or first used (no WebGPU adapter, device lost). */
   fallback?: string;
   classes: SegmentedClass[];
+  /** Why probability maps asked for 'if-memory-allows' were not returned (they would exceed the memory limit). */
+  probabilitiesOmitted?: string;
   timingsMs: { preprocess: number; load: number; inference: number; postprocess: number; total: number };
 }
 
@@ -95,12 +100,11 @@ export async function segmentVolume(
     if (organ && !computed.includes(organ)) computed.push(organ);
   }
   const classes = computed.map((name) => byName.get(name) as ManifestClass);
-  checkMemory(volume, {
-    requested: requested.length,
-    computed: computed.length,
-    probabilities: options.probabilities === true,
-    spacing: manifest.preprocess.spacing,
-  });
+  const maps = planProbabilities(
+    volume,
+    { requested: requested.length, computed: computed.length, spacing: manifest.preprocess.spacing },
+    options.probabilities ?? false,
+  );
 
   const space = await toModelSpace(volume, manifest.preprocess, {
     signal,
@@ -119,7 +123,7 @@ export async function segmentVolume(
   const [X, Y, Z] = space.dims;
   const plane = X * Y;
   const masks = classes.map(() => new Uint8Array(plane * Z));
-  const probabilities = options.probabilities ? classes.map(() => new Uint8Array(plane * Z)) : undefined;
+  const probabilities = maps.probabilities ? classes.map(() => new Uint8Array(plane * Z)) : undefined;
   if (masks[0]?.length) {
     const inferenceStart = now();
     await slidingWindow(
@@ -177,6 +181,7 @@ export async function segmentVolume(
     backend: predictor.backend(),
     ...(fallback ? { fallback } : {}),
     classes: results,
+    ...(maps.omitted ? { probabilitiesOmitted: maps.omitted } : {}),
     timingsMs: {
       preprocess: afterPreprocess - started,
       load: afterLoad - afterPreprocess,

@@ -1,13 +1,15 @@
 // Memory: a 512 x 512 x 300 CT with every class of the registry model stays under the engine's 2 GiB limit
-// (measured in a fresh Node process), and a request whose estimate exceeds the limit is refused before any work.
+// (measured in a fresh Node process), a request whose estimate exceeds the limit is refused before any work, and
+// probability maps asked for "if memory allows" are dropped, not the run, where only they would exceed it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { EngineError } from '../../../extension/src/engine/errors.ts';
-import { MEMORY_LIMIT_BYTES } from '../../../extension/src/engine/memory.ts';
+import { MEMORY_LIMIT_BYTES, planProbabilities } from '../../../extension/src/engine/memory.ts';
 import { loadModel, type Model } from '../../../extension/src/engine/model.ts';
 import type { Progress } from '../../../extension/src/engine/segment.ts';
+import type { Volume } from '../../../extension/src/engine/volume.ts';
 import { serveDirectory, type ModelServer } from './model-server.ts';
 import { repoRoot } from './python-fixture.ts';
 import { registryModel } from './registry-reference.ts';
@@ -80,4 +82,29 @@ test('a request beyond the memory limit is refused before any work, naming the l
     { classes: ['liver'] },
   );
   assert.equal(small.classes[0]?.mask.length, 40 * 40 * 4, 'the model still segments after the refusal');
+});
+
+test('probability maps "if memory allows": kept where they fit, dropped with the reason where only they overflow', () => {
+  // Only the dims, the spacing and the voxels' byte length enter the estimate.
+  const ct = (slices: number) =>
+    ({
+      voxels: { byteLength: 512 * 512 * slices * 2 },
+      dims: [512, 512, slices],
+      spacing: [0.75, 0.75, 1],
+    }) as unknown as Volume;
+  const plan = (classes: number) => ({ requested: classes, computed: classes, spacing: [3, 3, 3] });
+  // One class: mask and map fit.
+  assert.deepEqual(planProbabilities(ct(300), plan(1), 'if-memory-allows'), { probabilities: true });
+  // Every class of 512 x 512 x 300: the masks fit (the test above), with the maps it would not.
+  const all = planProbabilities(ct(300), plan(13), 'if-memory-allows');
+  assert.equal(all.probabilities, false);
+  assert.match(
+    all.omitted ?? '',
+    /^the probability maps of 13 class\(es\) of this 512 x 512 x 300 volume would raise the need to about 2\.\d\d GiB, above the engine's memory limit of 2\.00 GiB: masks only$/,
+  );
+  // Asked for outright, the same request is refused; and where the masks alone overflow, 'if-memory-allows' too.
+  const tooBig = (e: unknown) => e instanceof EngineError && e.code === 'too-big';
+  assert.throws(() => planProbabilities(ct(300), plan(13), true), tooBig);
+  assert.throws(() => planProbabilities(ct(600), plan(13), 'if-memory-allows'), tooBig);
+  assert.deepEqual(planProbabilities(ct(300), plan(13), false), { probabilities: false });
 });

@@ -94,6 +94,11 @@ function ConfidenceControls({ confidence, session }: { confidence: ConfidenceSta
           <div>Not stored in the SEG; hide it before editing with the brush.</div>
         </div>
       )}
+      {confidence.phase === 'unavailable' && (
+        <div style={{ ...styles.muted, marginTop: 6 }} data-testid="confidence-unavailable">
+          {confidence.message}
+        </div>
+      )}
       {confidence.phase === 'failed' && (
         <div style={{ ...styles.error, marginTop: 6 }} data-testid="confidence-error">
           {confidence.message}

@@ -45,7 +45,8 @@ export type SaveState =
 
 /** The confidence view: whether its layers are shown, and each class's unsure volume per band (mL). */
 export interface ConfidenceState {
-  phase: 'hidden' | 'showing' | 'shown' | 'failed';
+  /** 'unavailable': the engine returned no probability maps (they would not fit in its memory limit); see message. */
+  phase: 'hidden' | 'showing' | 'shown' | 'failed' | 'unavailable';
   message?: string;
   classes: { name: string; ml: Record<BandKey, number> }[];
 }
@@ -227,13 +228,19 @@ export function createRunSession(host: OhifHost): RunSession {
               focus: structureFocus(c.mask, plan),
               visible: true,
             })),
-            confidence: {
-              phase: 'hidden',
-              classes: confidence.map((c) => ({
-                name: c.name,
-                ml: { included: c.voxels.included * voxelMl, 'left-out': c.voxels['left-out'] * voxelMl },
-              })),
-            },
+            confidence: result.probabilitiesOmitted
+              ? {
+                  phase: 'unavailable',
+                  message: `No confidence view for this run: ${result.probabilitiesOmitted}.`,
+                  classes: [],
+                }
+              : {
+                  phase: 'hidden',
+                  classes: confidence.map((c) => ({
+                    name: c.name,
+                    ml: { included: c.voxels.included * voxelMl, 'left-out': c.voxels['left-out'] * voxelMl },
+                  })),
+                },
             save: { phase: 'idle' },
           },
         });
@@ -285,7 +292,7 @@ export function createRunSession(host: OhifHost): RunSession {
     },
 
     async setConfidenceVisible(visible) {
-      if (state.phase !== 'done' || !context) return;
+      if (state.phase !== 'done' || !context || state.result.confidence.phase === 'unavailable') return;
       const { viewportId, model } = state.result;
       for (const id of context.confidenceShown.splice(0)) services.segmentationService.remove(id);
       if (!visible) {

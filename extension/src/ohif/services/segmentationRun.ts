@@ -118,8 +118,9 @@ export async function runSegmentation(args: {
   const result = await worker.client.segment(volume, {
     classes: args.classes,
     backend: 'auto',
-    // For the confidence view; the panel reduces them to its bands at once.
-    probabilities: true,
+    // For the confidence view (the panel reduces them to its bands at once); dropped, not the run, where they would
+    // not fit in the engine's memory limit (many classes of a large volume).
+    probabilities: 'if-memory-allows',
     signal,
     onProgress: forward,
   });
