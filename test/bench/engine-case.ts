@@ -138,6 +138,20 @@ async function readSeries(folder: string) {
   return { plan, volume };
 }
 
+/** ORT's threads and .wasm for a case or the conv probe, and Dawn as `navigator.gpu` for WebGPU (`what` names it). */
+async function setUpRuntime(
+  spec: { backend: Backend; threads: number; ortWasm?: string },
+  what: string,
+): Promise<void> {
+  configureRuntime({ numThreads: spec.threads });
+  // ORT's browser builds (the WebGPU bundle of test/bench/gpu) fetch their .wasm, which Node cannot from a file.
+  if (spec.ortWasm) ort.env.wasm.wasmBinary = readFileSync(spec.ortWasm);
+  if (spec.backend === 'webgpu') {
+    const dawn = await installDawn();
+    if ('unavailable' in dawn) throw new Error(`WebGPU ${what} without an adapter: ${dawn.unavailable}`);
+  }
+}
+
 /** One more segmentation with ORT's WebGPU kernel profiling on (CaseSpec.profile); the timings of the run before it are kept. */
 async function profiled(
   segment: () => Promise<unknown>,
@@ -170,13 +184,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const manifest: Manifest = { ...base, classes };
   const backboneFile = spec.backbone === 'fp16' ? manifest.network.backboneFp16 : manifest.network.backbone;
   if (!backboneFile) throw new Error(`${spec.manifest}: no fp16 backbone (network.backboneFp16)`);
-  configureRuntime({ numThreads: spec.threads });
-  // ORT's browser builds (the WebGPU bundle of test/bench/gpu) fetch their .wasm, which Node cannot from a file.
-  if (spec.ortWasm) ort.env.wasm.wasmBinary = readFileSync(spec.ortWasm);
-  if (spec.backend === 'webgpu') {
-    const dawn = await installDawn();
-    if ('unavailable' in dawn) throw new Error(`WebGPU case without an adapter: ${dawn.unavailable}`);
-  }
+  await setUpRuntime(spec, 'case');
   const choice = await chooseBackend(spec.backend);
   let sessions: ModelSessions | undefined;
   let patches = 0;
@@ -293,12 +301,7 @@ export interface ConvProbeSpec {
 
 /** Median ms of `reps` runs of the conv probe with ORT on one backend, after one untimed run (as PyTorch's). */
 export async function runConvProbe(spec: ConvProbeSpec): Promise<{ ms: number; runsMs: number[] }> {
-  configureRuntime({ numThreads: spec.threads });
-  if (spec.ortWasm) ort.env.wasm.wasmBinary = readFileSync(spec.ortWasm);
-  if (spec.backend === 'webgpu') {
-    const dawn = await installDawn();
-    if ('unavailable' in dawn) throw new Error(`WebGPU conv probe without an adapter: ${dawn.unavailable}`);
-  }
+  await setUpRuntime(spec, 'conv probe');
   const session = await ort.InferenceSession.create(readFileSync(spec.onnx), {
     executionProviders: [spec.backend],
   });

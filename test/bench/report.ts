@@ -10,6 +10,8 @@ import {
 
 /** Issue 9's target for time(32 classes) / time(1 class). */
 const TARGET_RATIO = 1.05;
+/** Issue 9's targets for ours / PyTorch per patch: WASM against PyTorch CPU, WebGPU against PyTorch CUDA. */
+const SPEED_TARGET = { wasm: '1.0', webgpu: '1.5' } as const;
 
 /** Seconds with 3 significant digits (GPU patches take milliseconds, CPU volumes minutes). */
 const s = (ms: number) => {
@@ -80,7 +82,7 @@ function baselineTable(model: ModelBench): string {
   // Ours on the same kind of device: WASM against PyTorch CPU (target 1.0x), WebGPU against CUDA (target 1.5x).
   const gpu = torch.device !== 'cpu';
   const backend = gpu ? 'webgpu' : 'wasm';
-  const target = gpu ? '1.5' : '1.0';
+  const target = SPEED_TARGET[backend];
   const same = model.cases.filter((c) => c.backend === backend);
   const variants = [...new Set(same.map(caseVariant))];
   if (variants.length === 0) variants.push(backend);
@@ -309,7 +311,7 @@ function convProbeSection(report: BenchReport): string[] {
         ? `, ${oursConvsMs > fullTorch.backboneMs ? 'more' : 'less'} than PyTorch's whole backbone ` +
           `(${s(fullTorch.backboneMs)} s, full-tier table below)` +
           (oursConvsMs > fullTorch.backboneMs
-            ? `: ours / PyTorch <= ${probe.backend === 'webgpu' ? '1.5' : '1.0'} at this size needs faster ` +
+            ? `: ours / PyTorch <= ${SPEED_TARGET[probe.backend === 'webgpu' ? 'webgpu' : 'wasm']} at this size needs faster ` +
               'convolutions than this runtime’s kernel gives.'
             : '.')
         : '.');

@@ -137,19 +137,29 @@ function fullTierModel(depthStackedConvs: boolean, fp16: boolean): BenchModel {
   return { id, version, description, manifest, checkpoints: [path.join(folder, 'checkpoint/final.pt')] };
 }
 
-/** Runs one case in a fresh Node process; WebGPU cases need ORT's WebGPU build, which the bundle supplies. */
+/**
+ * How engine-case.ts runs for a backend: WebGPU through the bundle (ORT's WebGPU build, its .wasm handed over as
+ * bytes, single-threaded in Node as its thread pool would fetch a script file; the GPU computes), WASM from source.
+ */
+function engineCase(
+  backend: CaseSpec['backend'],
+  threads: number,
+  webgpuBundle: string | undefined,
+): { script: string[]; runtime: { threads: number; ortWasm?: string } } {
+  if (backend !== 'webgpu')
+    return { script: ['--import', 'tsx', path.join(HERE, 'engine-case.ts')], runtime: { threads } };
+  if (!webgpuBundle)
+    throw new Error("WebGPU cases need ORT's WebGPU build: run them through test/bench/gpu/run.sh");
+  return { script: [webgpuBundle], runtime: { threads: 1, ortWasm: ORT_WEBGPU_WASM } };
+}
+
 /** A case's result, or the engine's refusal of the request for its memory limit (EngineError 'too-big'). */
 type CaseOutcome = CaseResult | { refused: string };
 
+/** Runs one case in a fresh Node process (engineCase). */
 function runCase(spec: CaseSpec, webgpuBundle: string | undefined): CaseOutcome {
-  if (spec.backend === 'webgpu' && !webgpuBundle) {
-    throw new Error("WebGPU cases need ORT's WebGPU build: run them through test/bench/gpu/run.sh");
-  }
-  // ORT's WebGPU build runs in Node single-threaded (its thread pool would fetch a script file); the GPU computes.
-  const args =
-    spec.backend === 'webgpu'
-      ? [webgpuBundle as string, JSON.stringify({ ...spec, threads: 1, ortWasm: ORT_WEBGPU_WASM })]
-      : ['--import', 'tsx', path.join(HERE, 'engine-case.ts'), JSON.stringify(spec)];
+  const { script, runtime } = engineCase(spec.backend, spec.threads, webgpuBundle);
+  const args = [...script, JSON.stringify({ ...spec, ...runtime })];
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (run.status !== 0) {
     throw new Error(`case ${JSON.stringify(spec)} failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
@@ -225,15 +235,8 @@ function convProbe(
     torchMs: number;
     torchDevice: string;
   };
-  const spec: ConvProbeSpec = {
-    onnx,
-    input: probe.input,
-    backend,
-    reps,
-    ...(backend === 'webgpu' ? { threads: 1, ortWasm: ORT_WEBGPU_WASM } : { threads }),
-  };
-  const script =
-    backend === 'webgpu' ? [webgpuBundle as string] : ['--import', 'tsx', path.join(HERE, 'engine-case.ts')];
+  const { script, runtime } = engineCase(backend, threads, webgpuBundle);
+  const spec: ConvProbeSpec = { onnx, input: probe.input, backend, reps, ...runtime };
   const ours = spawnSync(process.execPath, [...script, '--conv-probe', JSON.stringify(spec)], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -244,7 +247,7 @@ function convProbe(
     ms: number;
     runsMs: number[];
   };
-  return { ...probe, backend, threads, oursMs: ms, oursRunsMs: runsMs };
+  return { ...probe, backend, threads: runtime.threads, oursMs: ms, oursRunsMs: runsMs };
 }
 
 /**
