@@ -20,6 +20,7 @@ import { planSeries } from '../../extension/src/dicom/series-geometry.ts';
 import { storeSegmentation } from '../../extension/src/dicom/stow.ts';
 import { buildVolume } from '../../extension/src/dicom/volume-build.ts';
 import { stowFolder } from '../harness/dicomweb.ts';
+import { gridToBoxed } from '../../extension/src/engine/boxed.ts';
 import { freePort, startOrthanc, type Orthanc } from '../harness/orthanc.ts';
 import {
   NO_REAL_DATA,
@@ -48,7 +49,7 @@ function boxSeg(loaded: LoadedSeries): { seg: WrittenSeg; mask: Uint8Array } {
       for (let i = Math.floor(x / 4); i < x / 2; i++) mask[i + x * (j + y * k)] = 1;
   const seg = writeSegmentation({
     plan: loaded.plan,
-    segments: [{ ...LIVER, mask }],
+    segments: [{ ...LIVER, mask: gridToBoxed(mask, loaded.plan.dims) }],
     algorithm: { id: 'contseg-test-model', version: '0.1.0' },
   });
   return { seg, mask };
@@ -201,7 +202,11 @@ describe('STOW-RS failures without a working PACS', { timeout: 60_000 }, () => {
     const plan = planSeries(syntheticSeries().map((ds) => readPart10Image(writePart10(ds)).header));
     const [x, y, z] = plan.dims;
     const mask = new Uint8Array(x * y * z).fill(1, 0, x * y);
-    return writeSegmentation({ plan, segments: [{ ...LIVER, mask }], algorithm: { id: 'm', version: '1' } });
+    return writeSegmentation({
+      plan,
+      segments: [{ ...LIVER, mask: gridToBoxed(mask, plan.dims) }],
+      algorithm: { id: 'm', version: '1' },
+    });
   };
 
   test('PACS down (closed port): "Cannot reach the PACS" and the SEG bytes are returned', async () => {

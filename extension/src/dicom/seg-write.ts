@@ -1,6 +1,7 @@
 // Writes a DICOM Segmentation Storage instance (BINARY, Explicit VR Little Endian) with dcmjs from per-class masks on
 // the grid of a CT series. One segment per class, coded with SNOMED CT; only frames that contain the segment.
 import dcmjs, { type NaturalDataset } from 'dcmjs';
+import { boxedOverlap, boxSize, checkBoxed, type BoxedBytes } from '../engine/boxed.ts';
 import { DicomError } from './errors.ts';
 import type { SeriesPlan } from './series-geometry.ts';
 import { SOP_CLASS, type SliceHeader } from './slice-header.ts';
@@ -22,8 +23,8 @@ export interface SegmentInput {
   region?: Code;
   /** Display colour, 8-bit sRGB. */
   colour: [number, number, number];
-  /** One byte per voxel of the plan's grid (i fastest, then j, then k); non-zero = inside the segment. */
-  mask: Uint8Array;
+  /** One byte per voxel of a box of the plan's grid (i fastest, then j, then k); non-zero = inside the segment. */
+  mask: BoxedBytes;
 }
 
 export interface SegWriteInput {
@@ -106,11 +107,10 @@ function validate(input: SegWriteInput): void {
   if (input.segments.length === 0) throw new DicomError('bad-segment', 'no segments were given to write');
   const labels = new Set<string>();
   for (const s of input.segments) {
-    if (s.mask.length !== x * y * z) {
-      throw new DicomError(
-        'bad-mask',
-        `the mask of "${s.label}" has ${s.mask.length} voxels; the series grid ${x} x ${y} x ${z} has ${x * y * z}`,
-      );
+    try {
+      checkBoxed(s.mask, [x, y, z], `the mask of "${s.label}"`);
+    } catch (e) {
+      throw new DicomError('bad-mask', `${(e as Error).message} (the series grid)`);
     }
     if (!s.label.trim()) throw new DicomError('bad-segment', 'a segment has an empty label');
     if (labels.has(s.label)) throw new DicomError('bad-segment', `two segments are labelled "${s.label}"`);
@@ -136,15 +136,8 @@ function validate(input: SegWriteInput): void {
 }
 
 /** True when some voxel lies in two or more masks. */
-function masksOverlap(masks: Uint8Array[]): boolean {
-  if (masks.length < 2) return false;
-  const n = (masks[0] as Uint8Array).length;
-  for (let v = 0; v < n; v++) {
-    let count = 0;
-    for (const m of masks) if (m[v] !== 0 && ++count > 1) return true;
-  }
-  return false;
-}
+const masksOverlap = (masks: BoxedBytes[]) =>
+  masks.some((a, n) => masks.slice(n + 1).some((b) => boxedOverlap(a, b)));
 
 /**
  * Builds the SEG. Frames are ordered by segment, then by slice position; each references its source slice.
@@ -153,13 +146,13 @@ function masksOverlap(masks: Uint8Array[]): boolean {
 export function writeSegmentation(input: SegWriteInput): WrittenSeg {
   validate(input);
   const { plan } = input;
-  const [columns, rows, depth] = plan.dims;
+  const [columns, rows] = plan.dims;
   const sliceSize = columns * rows;
   const now = input.now ?? new Date();
   const source = (plan.slices[0] as SliceHeader).dataset;
 
-  // Which slices each segment touches.
-  const frames: { segmentNumber: number; k: number; mask: Uint8Array }[] = [];
+  // Which slices each segment touches (only those in its box can).
+  const frames: { segmentNumber: number; k: number; mask: BoxedBytes }[] = [];
   const written: WrittenSeg['written'] = [];
   const empty: string[] = [];
   const segmentItems: NaturalDataset[] = [];
@@ -167,10 +160,12 @@ export function writeSegmentation(input: SegWriteInput): WrittenSeg {
     const segmentNumber = segmentItems.length + 1;
     let segmentFrames = 0;
     let voxels = 0;
-    for (let k = 0; k < depth; k++) {
+    const { box, data } = segment.mask;
+    const boxSlice = boxSize(box)[0] * boxSize(box)[1];
+    for (let k = box.lo[2]; k < box.hi[2]; k++) {
       let count = 0;
-      const offset = k * sliceSize;
-      for (let n = 0; n < sliceSize; n++) if (segment.mask[offset + n] !== 0) count++;
+      const offset = (k - box.lo[2]) * boxSlice;
+      for (let n = 0; n < boxSlice; n++) if (data[offset + n] !== 0) count++;
       if (count > 0) {
         frames.push({ segmentNumber, k, mask: segment.mask });
         segmentFrames++;
@@ -211,13 +206,17 @@ export function writeSegmentation(input: SegWriteInput): WrittenSeg {
   // BINARY pixel data: one bit per pixel, least significant bit first, frames packed back to back (PS3.5 8.1.1).
   const pixelBytes = Math.ceil((frames.length * sliceSize) / 8);
   const pixels = new Uint8Array(pixelBytes + (pixelBytes % 2));
-  let bit = 0;
-  for (const frame of frames) {
-    const offset = frame.k * sliceSize;
-    for (let n = 0; n < sliceSize; n++, bit++) {
-      if (frame.mask[offset + n] !== 0) pixels[bit >> 3] = (pixels[bit >> 3] as number) | (1 << (bit & 7));
+  frames.forEach((frame, f) => {
+    const { box, data } = frame.mask;
+    const [bx, by] = boxSize(box);
+    for (let j = box.lo[1], n = bx * by * (frame.k - box.lo[2]); j < box.hi[1]; j++) {
+      const rowBit = f * sliceSize + columns * j;
+      for (let i = box.lo[0]; i < box.hi[0]; i++, n++) {
+        const bit = rowBit + i;
+        if (data[n] !== 0) pixels[bit >> 3] = (pixels[bit >> 3] as number) | (1 << (bit & 7));
+      }
     }
-  }
+  });
 
   const uid = () => dcmjs.data.DicomMetaDictionary.uid();
   const sopInstanceUID = uid();

@@ -7,30 +7,30 @@ export const MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
 
 /**
  * ONNX Runtime's share (the WASM heap with the model, one batch of windows and its activations) and the runtime's
- * own: a Node process segmenting 512 x 512 x 300 with the 13-class fs12 registry model peaked ~440 MB above its
- * input, masks and model-grid arrays (docs/engine.md); rounded up.
+ * own: a Node process segmenting 512 x 512 x 300 with every class of the fs12 registry model peaked ~940 MB above its
+ * input, model-grid arrays and results (creating the sessions added ~520 MB, inference ~350 MB:
+ * test/extension/engine/fixtures/peak-memory.ts); rounded up.
  */
-export const RUNTIME_BYTES = 700 * 1024 ** 2;
+export const RUNTIME_BYTES = 1024 ** 3;
 
 export interface MemoryPlan {
   /** Classes returned on the input grid. */
   requested: number;
   /** Classes computed on the model grid (requested + organs of requested lesions). */
   computed: number;
-  /** Whether probability maps are returned too (one more byte per voxel and class). */
+  /** Whether probability maps are computed and returned too (one more byte per voxel and class). */
   probabilities: boolean;
   /** The manifest's model spacing (mm). */
   spacing: readonly number[];
 }
 
 /**
- * An upper estimate of the peak bytes of segmenting `volume`: the input voxels, per requested class one byte per
- * input voxel (two with probabilities), on the model grid the windowed image (float32), component labels (int32)
- * and a byte per computed class (two with probabilities), plus ONNX Runtime's share. Sliding-window accumulators
- * cover one slab of windows and are small beside these.
+ * An upper estimate of the peak bytes of segmenting `volume`: the input voxels; on the model grid the windowed image
+ * (float32), component labels (int32) and a byte per computed class (two with probabilities); ONNX Runtime's share;
+ * and `outputBytes`, the per-class results on the input grid (each the box its structure occupies, so known only
+ * once the model has run: 0 before). Sliding-window accumulators cover one slab of windows and are small beside these.
  */
-export function estimatePeakBytes(volume: Volume, plan: MemoryPlan): number {
-  const inputVoxels = volume.dims[0] * volume.dims[1] * volume.dims[2];
+export function estimatePeakBytes(volume: Volume, plan: MemoryPlan, outputBytes = 0): number {
   const finest = Math.min(...plan.spacing);
   // Model-grid voxels when every axis is resampled to the finest model spacing (any RAS permutation).
   const modelVoxels = volume.dims.reduce(
@@ -39,50 +39,86 @@ export function estimatePeakBytes(volume: Volume, plan: MemoryPlan): number {
   );
   const perClass = plan.probabilities ? 2 : 1;
   return (
-    volume.voxels.byteLength +
-    inputVoxels * plan.requested * perClass +
-    modelVoxels * (4 + 4 + plan.computed * perClass) +
-    RUNTIME_BYTES
+    volume.voxels.byteLength + modelVoxels * (4 + 4 + plan.computed * perClass) + RUNTIME_BYTES + outputBytes
   );
 }
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
-/** Refuses (EngineError 'too-big', naming the limit) a segmentation whose estimated peak exceeds the limit. */
-export function checkMemory(volume: Volume, plan: MemoryPlan, limit = MEMORY_LIMIT_BYTES): void {
-  const bytes = estimatePeakBytes(volume, plan);
-  if (bytes > limit) {
-    throw new EngineError(
-      'too-big',
-      `segmenting ${plan.requested} class(es) of this ${volume.dims.join(' x ')} volume would need about ` +
-        `${gib(bytes)}; the engine's memory limit is ${gib(limit)}: request fewer classes` +
-        `${plan.probabilities ? ', no probability maps' : ''} or a smaller region`,
-    );
-  }
+const tooBig = (need: string, bytes: number, limit: number, probabilities: boolean) =>
+  new EngineError(
+    'too-big',
+    `${need} would need about ${gib(bytes)}; the engine's memory limit is ${gib(limit)}: request fewer classes` +
+      `${probabilities ? ', no probability maps' : ''} or a smaller region`,
+  );
+
+/** What a segmentation returns once its memory is planned: probability maps or not, and why not if dropped. */
+export interface MapsDecision {
+  probabilities: boolean;
+  omitted?: string;
 }
 
 /**
- * Whether a segmentation returns probability maps, checked against the limit: `wanted` true or false is checked as
- * is (checkMemory); 'if-memory-allows' returns them when they fit, and otherwise drops them (with `omitted` saying
- * why) as long as the masks alone fit, so that a large volume with many classes still gets its masks.
+ * Before any work: refuses (EngineError 'too-big', naming the limit) a request whose model-grid arrays alone exceed
+ * the limit, and decides on the model-grid probability maps: `wanted` true or false is checked as is;
+ * 'if-memory-allows' computes them when they fit, and otherwise drops them (with `omitted` saying why) as long as
+ * the masks fit, so that a large volume with many classes still gets its masks.
  */
 export function planProbabilities(
   volume: Volume,
   plan: Omit<MemoryPlan, 'probabilities'>,
   wanted: boolean | 'if-memory-allows',
   limit = MEMORY_LIMIT_BYTES,
-): { probabilities: boolean; omitted?: string } {
-  if (wanted !== 'if-memory-allows') {
-    checkMemory(volume, { ...plan, probabilities: wanted }, limit);
-    return { probabilities: wanted };
-  }
-  const withMaps = estimatePeakBytes(volume, { ...plan, probabilities: true });
-  if (withMaps <= limit) return { probabilities: true };
-  checkMemory(volume, { ...plan, probabilities: false }, limit);
-  return {
-    probabilities: false,
-    omitted:
+): MapsDecision {
+  const request = `segmenting ${plan.requested} class(es) of this ${volume.dims.join(' x ')} volume`;
+  const need = (probabilities: boolean) => estimatePeakBytes(volume, { ...plan, probabilities });
+  return decide(wanted, need(true), need(false), limit, {
+    refused: (bytes, probabilities) => tooBig(request, bytes, limit, probabilities),
+    omitted: (bytes) =>
       `the probability maps of ${plan.requested} class(es) of this ${volume.dims.join(' x ')} volume would raise ` +
-      `the need to about ${gib(withMaps)}, above the engine's memory limit of ${gib(limit)}: masks only`,
-  };
+      `the need to about ${gib(bytes)}, above the engine's memory limit of ${gib(limit)}: masks only`,
+  });
+}
+
+/**
+ * After the model has run: the per-class results on the input grid need `masks` bytes, and `maps` more for the
+ * probability maps (the boxes their structures occupy). Refuses when the masks do not fit; keeps or drops the maps as
+ * planProbabilities does (`wanted` false when they were not computed).
+ */
+export function planOutputs(
+  volume: Volume,
+  plan: MemoryPlan,
+  bytes: { masks: number; maps: number },
+  wanted: boolean | 'if-memory-allows',
+  limit = MEMORY_LIMIT_BYTES,
+): MapsDecision {
+  const base = estimatePeakBytes(volume, plan);
+  const request =
+    `the results of ${plan.requested} class(es) of this ${volume.dims.join(' x ')} volume ` +
+    `(the bounding boxes of the structures found)`;
+  return decide(wanted, base + bytes.masks + bytes.maps, base + bytes.masks, limit, {
+    refused: (need, probabilities) => tooBig(request, need, limit, probabilities),
+    omitted: (need) =>
+      `the probability maps of ${plan.requested} class(es) found in this ${volume.dims.join(' x ')} volume would ` +
+      `raise the need to about ${gib(need)}, above the engine's memory limit of ${gib(limit)}: masks only`,
+  });
+}
+
+function decide(
+  wanted: boolean | 'if-memory-allows',
+  withMaps: number,
+  masksOnly: number,
+  limit: number,
+  say: {
+    refused: (bytes: number, probabilities: boolean) => EngineError;
+    omitted: (bytes: number) => string;
+  },
+): MapsDecision {
+  if (wanted === true && withMaps > limit) throw say.refused(withMaps, true);
+  if (wanted === true) return { probabilities: true };
+  if (masksOnly > limit) throw say.refused(masksOnly, false);
+  if (wanted === false) return { probabilities: false };
+  return withMaps <= limit
+    ? { probabilities: true }
+    : { probabilities: false, omitted: say.omitted(withMaps) };
 }

@@ -113,7 +113,7 @@ export function labelComponents(
 }
 
 /** The bounding box [lo, hi) of the non-zero voxels of `values` on `dims` (x fastest); undefined when none is. */
-export function nonZeroBox(values: Uint8Array, dims: [number, number, number]): Box | undefined {
+export function nonZeroBox(values: Uint8Array, dims: readonly [number, number, number]): Box | undefined {
   const [nx, ny, nz] = dims;
   const lo: [number, number, number] = [nx, ny, nz];
   const hi: [number, number, number] = [0, 0, 0];

@@ -1,3 +1,4 @@
+import { boxedToGrid, boxVoxels, emptyBoxed, type BoxedBytes } from './boxed.ts';
 import { nonZeroBox } from './postprocess.ts';
 import { directionColumn, type Volume } from './volume.ts';
 
@@ -298,25 +299,29 @@ function cropInPlace(data: Float32Array, dims: [number, number, number], box: Bo
  * equals the input spacing this is the exact inverse of the RAS permutation and crop.
  */
 export function maskToInputGrid(mask: Uint8Array, space: ModelSpaceImage, volume: Volume): Uint8Array {
-  return valuesToInputGrid(mask, space, volume).grid;
+  return boxedToGrid(valuesToInputBox(mask, space, volume).boxed, volume.dims);
+}
+
+/** The input voxels that map into the bounding box of a model-space array's non-zero voxels. */
+export interface InputPlacement {
+  /** Their box on the input grid. */
+  box: Box;
+  /** Per input axis: the offset (in the cropped model array) of each input index, and the box's range on it. */
+  axes: [AxisRange, AxisRange, AxisRange];
 }
 
 /**
- * As maskToInputGrid, visiting only the input voxels that map into the bounding box of the non-zero model voxels
- * (the rest stay 0), and counting the non-zero voxels written: cost follows the structure's size, not the volume's.
+ * Where the non-zero voxels of `values` (on `space.dims`) land on the input grid; undefined when none is. Nearest-
+ * neighbour mapping is monotone per axis, so the input indices landing inside the model box are one range per axis.
  */
-export function valuesToInputGrid(
+export function placeOnInputGrid(
   values: Uint8Array,
   space: ModelSpaceImage,
   volume: Volume,
-): { grid: Uint8Array; nonZero: number } {
-  const [nx, ny, nz] = volume.dims;
-  const grid = new Uint8Array(nx * ny * nz);
-  const box = nonZeroBox(values, space.dims);
-  if (!box) return { grid, nonZero: 0 };
+): InputPlacement | undefined {
+  const modelBox = nonZeroBox(values, space.dims);
+  if (!modelBox) return undefined;
   const rasStrides = [1, space.dims[0], space.dims[0] * space.dims[1]];
-  // For input axis d: the offset (in the cropped model map) of each input index, and the input index range [from,
-  // to) that lands inside the box (nearest-neighbour mapping is monotone, so that range is contiguous).
   const axes = [0, 1, 2].map((d) => {
     const r = space.axisMap.inputAxis.indexOf(d);
     const size = volume.dims[d] as number;
@@ -328,28 +333,45 @@ export function valuesToInputGrid(
       const ras = space.axisMap.flip[r] ? size - 1 - i : i;
       const m = Math.round(ras * ratio) - (space.box.lo[r] as number);
       offsets[i] = m * (rasStrides[r] as number);
-      if (m >= (box.lo[r] as number) && m < (box.hi[r] as number)) {
+      if (m >= (modelBox.lo[r] as number) && m < (modelBox.hi[r] as number)) {
         from = Math.min(from, i);
         to = i + 1;
       }
     }
     return { offsets, from, to };
   }) as [AxisRange, AxisRange, AxisRange];
-  const [ax, ay, az] = axes;
+  if (axes.some((a) => a.from >= a.to)) return undefined;
+  return { box: { lo: axes.map((a) => a.from) as Box['lo'], hi: axes.map((a) => a.to) as Box['hi'] }, axes };
+}
+
+/**
+ * As maskToInputGrid, but held as the box of the input grid where the non-zero model voxels land (`placement`, from
+ * placeOnInputGrid when not given), counting the non-zero voxels written: cost follows the structure's size, not the
+ * volume's.
+ */
+export function valuesToInputBox(
+  values: Uint8Array,
+  space: ModelSpaceImage,
+  volume: Volume,
+  placement = placeOnInputGrid(values, space, volume),
+): { boxed: BoxedBytes; nonZero: number } {
+  if (!placement) return { boxed: emptyBoxed(), nonZero: 0 };
+  const [ax, ay, az] = placement.axes;
+  const data = new Uint8Array(boxVoxels(placement.box));
+  let n = 0;
   let nonZero = 0;
   for (let k = az.from; k < az.to; k++) {
     const tk = az.offsets[k] as number;
     for (let j = ay.from; j < ay.to; j++) {
       const tkj = tk + (ay.offsets[j] as number);
-      const row = nx * (j + ny * k);
-      for (let i = ax.from; i < ax.to; i++) {
+      for (let i = ax.from; i < ax.to; i++, n++) {
         const v = values[tkj + (ax.offsets[i] as number)] as number;
-        grid[row + i] = v;
+        data[n] = v;
         if (v) nonZero++;
       }
     }
   }
-  return { grid, nonZero };
+  return { boxed: { box: placement.box, data }, nonZero };
 }
 
 interface AxisRange {

@@ -1,9 +1,10 @@
 import { resolveClassNames } from './class-names.ts';
 import type { Manifest, ManifestClass } from './manifest.ts';
-import { planProbabilities } from './memory.ts';
+import { boxVoxels, type BoxedBytes } from './boxed.ts';
+import { planOutputs, planProbabilities } from './memory.ts';
 import { writeProbabilityBytes } from './probability.ts';
 import { keepInside, keepLargestComponent, volumeMl, type Connectivity } from './postprocess.ts';
-import { toModelSpace, valuesToInputGrid } from './preprocess.ts';
+import { placeOnInputGrid, toModelSpace, valuesToInputBox, type InputPlacement } from './preprocess.ts';
 import type { Backend, GeneratorTensors } from './session.ts';
 import { slidingWindow, type PatchPredictor } from './sliding-window.ts';
 import { validateVolume, type Volume } from './volume.ts';
@@ -40,15 +41,19 @@ export interface SegmentOptions {
 /** One requested class on the input grid. */
 export interface SegmentedClass {
   name: string;
-  /** 0/1 per input voxel, same layout as Volume.voxels. */
-  mask: Uint8Array;
+  /**
+   * 0/1 per input voxel in the box of the input grid the structure occupies (Volume.voxels' axis order within the
+   * box; 0 outside it; an empty box when nothing was found). boxedToGrid gives the full grid.
+   */
+  mask: BoxedBytes;
   voxels: number;
   volumeMl: number;
   /**
-   * With `probabilities`: the model's blended probability per input voxel, round(255 * sigmoid(logit)), same layout
-   * as `mask`; before post-processing (components, lesion-in-organ), 0 outside the model's crop.
+   * With `probabilities`: the model's blended probability per input voxel, round(255 * sigmoid(logit)), in the box
+   * of its non-zero values (which holds the mask's box); before post-processing (components, lesion-in-organ), 0
+   * outside the model's crop.
    */
-  probability?: Uint8Array;
+  probability?: BoxedBytes;
 }
 
 export interface SegmentResult {
@@ -100,9 +105,10 @@ export async function segmentVolume(
     if (organ && !computed.includes(organ)) computed.push(organ);
   }
   const classes = computed.map((name) => byName.get(name) as ManifestClass);
+  const { spacing } = manifest.preprocess;
   const maps = planProbabilities(
     volume,
-    { requested: requested.length, computed: computed.length, spacing: manifest.preprocess.spacing },
+    { requested: requested.length, computed: computed.length, spacing },
     options.probabilities ?? false,
   );
 
@@ -164,13 +170,33 @@ export async function segmentVolume(
     const organ = classes[c]?.partOf;
     if (organ) keepInside(mask, masks[computed.indexOf(organ)] as Uint8Array);
   });
+  // The results on the input grid take the boxes their structures occupy: known now, checked before allocating.
+  const maskPlaces = requested.map((_, c) => placeOnInputGrid(masks[c] as Uint8Array, space, volume));
+  const mapPlaces = probabilities
+    ? requested.map((_, c) => placeOnInputGrid(probabilities[c] as Uint8Array, space, volume))
+    : [];
+  const bytes = (places: (InputPlacement | undefined)[]) =>
+    places.reduce((n, p) => n + (p ? boxVoxels(p.box) : 0), 0);
+  const outputs = planOutputs(
+    volume,
+    { requested: requested.length, computed: computed.length, spacing, probabilities: maps.probabilities },
+    { masks: bytes(maskPlaces), maps: bytes(mapPlaces) },
+    maps.probabilities ? (options.probabilities ?? false) : false,
+  );
+  const omitted = maps.omitted ?? outputs.omitted;
   const voxelMl = volumeMl(1, volume.spacing);
   const results: SegmentedClass[] = [];
   for (const [c, name] of requested.entries()) {
     signal?.throwIfAborted();
-    const { grid: mask, nonZero: voxels } = valuesToInputGrid(masks[c] as Uint8Array, space, volume);
+    const { boxed: mask, nonZero: voxels } = valuesToInputBox(
+      masks[c] as Uint8Array,
+      space,
+      volume,
+      maskPlaces[c],
+    );
     const probability =
-      probabilities && valuesToInputGrid(probabilities[c] as Uint8Array, space, volume).grid;
+      outputs.probabilities &&
+      valuesToInputBox(probabilities?.[c] as Uint8Array, space, volume, mapPlaces[c]).boxed;
     results.push({ name, mask, voxels, volumeMl: voxels * voxelMl, ...(probability ? { probability } : {}) });
     onProgress?.({ stage: 'postprocess', done: c + 1, total: requested.length });
   }
@@ -181,7 +207,7 @@ export async function segmentVolume(
     backend: predictor.backend(),
     ...(fallback ? { fallback } : {}),
     classes: results,
-    ...(maps.omitted ? { probabilitiesOmitted: maps.omitted } : {}),
+    ...(omitted ? { probabilitiesOmitted: omitted } : {}),
     timingsMs: {
       preprocess: afterPreprocess - started,
       load: afterLoad - afterPreprocess,

@@ -62,7 +62,7 @@ export function serveEngine(port: MessagePortLike, options: { cache?: FileCache 
           reply(
             { id: request.id, type: 'result', result },
             result.classes.flatMap((c) =>
-              [c.mask, ...(c.probability ? [c.probability] : [])].map((a) => a.buffer as ArrayBuffer),
+              [c.mask, ...(c.probability ? [c.probability] : [])].map((a) => a.data.buffer as ArrayBuffer),
             ),
           );
         } finally {

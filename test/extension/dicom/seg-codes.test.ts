@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DicomError } from '../../../extension/src/dicom/errors.ts';
 import { segmentCodes } from '../../../extension/src/dicom/seg-codes.ts';
+import { gridToBoxed } from '../../../extension/src/engine/boxed.ts';
 import { readSegmentation } from '../../../extension/src/dicom/seg-read.ts';
 import { writeSegmentation } from '../../../extension/src/dicom/seg-write.ts';
 import { planSeries } from '../../../extension/src/dicom/series-geometry.ts';
@@ -32,7 +33,11 @@ test('every catalogue class becomes a segment: one SEG with all of them passes d
   const segments = catalogue.classes.map((entry, k) => {
     const mask = new Uint8Array(sliceSize * catalogue.classes.length);
     mask.fill(1, k * sliceSize + 10, k * sliceSize + 30); // class k on slice k
-    return { label: entry.name, ...segmentCodes(entry, catalogue.categories), mask };
+    return {
+      label: entry.name,
+      ...segmentCodes(entry, catalogue.categories),
+      mask: gridToBoxed(mask, plan.dims),
+    };
   });
   const seg = writeSegmentation({ plan, segments, algorithm: { id: 'catalogue', version: '1.0.0' } });
   const report = await dciodvfy(seg.bytes);

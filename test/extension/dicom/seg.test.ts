@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DicomError } from '../../../extension/src/dicom/errors.ts';
+import { gridToBoxed, type BoxedBytes } from '../../../extension/src/engine/boxed.ts';
 import { readSegmentation } from '../../../extension/src/dicom/seg-read.ts';
 import { writeSegmentation, type SegmentInput } from '../../../extension/src/dicom/seg-write.ts';
 import { planSeries, type SeriesPlan } from '../../../extension/src/dicom/series-geometry.ts';
@@ -38,6 +39,9 @@ function ball(plan: SeriesPlan, centre: [number, number, number], radius: number
   return mask;
 }
 
+/** `mask` (on the plan's grid) as the writer takes it: the box of its voxels. */
+const boxed = (plan: SeriesPlan, mask: Uint8Array): BoxedBytes => gridToBoxed(mask, plan.dims);
+
 function sameMask(a: Uint8Array, b: Uint8Array): string | undefined {
   if (a.length !== b.length) return `lengths ${a.length} vs ${b.length}`;
   for (let n = 0; n < a.length; n++)
@@ -63,9 +67,9 @@ describe('DICOM SEG from a synthetic series', () => {
   const liver = ball(plan, [8, 8, 4], 4);
   const tumour = ball(plan, [9, 8, 4], 1.5);
   const segments: SegmentInput[] = [
-    { label: 'liver', ...LIVER, mask: liver },
-    { label: 'liver tumour', ...TUMOUR, mask: tumour },
-    { label: 'spleen', ...SPLEEN, mask: new Uint8Array(liver.length) },
+    { label: 'liver', ...LIVER, mask: boxed(plan, liver) },
+    { label: 'liver tumour', ...TUMOUR, mask: boxed(plan, tumour) },
+    { label: 'spleen', ...SPLEEN, mask: boxed(plan, new Uint8Array(liver.length)) },
   ];
 
   test('dciodvfy finds no errors or warnings; masks, codes, colours and algorithm read back voxel for voxel', async () => {
@@ -115,23 +119,50 @@ describe('DICOM SEG from a synthetic series', () => {
 
   test('disjoint masks give Segments Overlap NO', () => {
     const { back } = roundTrip(plan, [
-      { label: 'liver', ...LIVER, mask: ball(plan, [4, 4, 4], 2) },
-      { label: 'spleen', ...SPLEEN, mask: ball(plan, [14, 12, 4], 2) },
+      { label: 'liver', ...LIVER, mask: boxed(plan, ball(plan, [4, 4, 4], 2)) },
+      { label: 'spleen', ...SPLEEN, mask: boxed(plan, ball(plan, [14, 12, 4], 2)) },
     ]);
     assert.equal(back.segmentsOverlap, 'NO');
   });
 
-  test('refuses a mask of the wrong size and a SEG where every mask is empty', () => {
+  test('masks are read within their boxes: a loose box (zeros around the structure) writes the same frames, and boxes that meet without a shared voxel do not overlap', () => {
+    const [x, y, z] = plan.dims;
+    const loose: BoxedBytes = { box: { lo: [0, 0, 0], hi: [x, y, z] }, data: liver };
+    const tight = roundTrip(plan, [{ label: 'liver', ...LIVER, mask: boxed(plan, liver) }]);
+    const wide = roundTrip(plan, [{ label: 'liver', ...LIVER, mask: loose }]);
+    assert.deepEqual(wide.seg.written, tight.seg.written);
+    assert.equal(sameMask(wide.back.segments[0]?.mask as Uint8Array, liver), undefined);
+    // Two corners of one slab: their boxes (the whole slab) meet, their voxels do not.
+    const corners = [0, x - 1].map((i) => {
+      const mask = new Uint8Array(x * y * z);
+      mask[i + x * y * 4] = 1;
+      return {
+        box: { lo: [0, 0, 4], hi: [x, 1, 5] },
+        data: mask.subarray(x * y * 4, x * y * 4 + x),
+      } as BoxedBytes;
+    });
+    const { back } = roundTrip(plan, [
+      { label: 'liver', ...LIVER, mask: corners[0] as BoxedBytes },
+      { label: 'spleen', ...SPLEEN, mask: corners[1] as BoxedBytes },
+    ]);
+    assert.equal(back.segmentsOverlap, 'NO');
+    assert.equal(back.segments[1]?.mask[x - 1 + x * y * 4], 1);
+  });
+
+  test('refuses a mask whose bytes do not fill its box, a box outside the grid, and a SEG where every mask is empty', () => {
     const refuses = (code: string, pattern: RegExp, segs: SegmentInput[]) =>
       assert.throws(
         () => writeSegmentation({ plan, segments: segs, algorithm: ALGORITHM }),
         (err: unknown) => err instanceof DicomError && err.code === code && pattern.test(err.message),
       );
-    refuses('bad-mask', /mask of "liver" has 10 voxels; the series grid 20 x 18 x 9 has 3240/, [
-      { label: 'liver', ...LIVER, mask: new Uint8Array(10) },
+    refuses('bad-mask', /mask of "liver": 10 bytes for a box of 2 x 2 x 2 voxels/, [
+      { label: 'liver', ...LIVER, mask: { box: { lo: [0, 0, 0], hi: [2, 2, 2] }, data: new Uint8Array(10) } },
+    ]);
+    refuses('bad-mask', /mask of "liver": box \[0,0,8\]\.\.\[2,2,10\] does not lie in the grid 20 x 18 x 9/, [
+      { label: 'liver', ...LIVER, mask: { box: { lo: [0, 0, 8], hi: [2, 2, 10] }, data: new Uint8Array(8) } },
     ]);
     refuses('bad-mask', /every segment is empty \(spleen\)/, [
-      { label: 'spleen', ...SPLEEN, mask: new Uint8Array(liver.length) },
+      { label: 'spleen', ...SPLEEN, mask: boxed(plan, new Uint8Array(liver.length)) },
     ]);
   });
 });
@@ -142,8 +173,8 @@ describe('DICOM SEG on the real 20-slice CT series', { skip: NO_REAL_DATA }, () 
     const liver = ball(plan, [300, 200, 10], 60);
     const tumour = ball(plan, [310, 210, 9], 12);
     const { seg, back } = roundTrip(plan, [
-      { label: 'liver', ...LIVER, mask: liver },
-      { label: 'liver tumour', ...TUMOUR, mask: tumour },
+      { label: 'liver', ...LIVER, mask: boxed(plan, liver) },
+      { label: 'liver tumour', ...TUMOUR, mask: boxed(plan, tumour) },
     ]);
     const report = await dciodvfy(seg.bytes);
     assert.deepEqual(report.errors, [], report.errors.join('\n'));

@@ -12,6 +12,7 @@ import { ModelSessions, stackGenerators } from '../../../extension/src/engine/se
 import { serveDirectory, type ModelServer } from './model-server.ts';
 import { phantomVolume } from './phantom-volume.ts';
 import { pythonFixture, readF32 } from './python-fixture.ts';
+import { boxedToGrid } from '../../../extension/src/engine/boxed.ts';
 
 let dir: string;
 let server: ModelServer;
@@ -78,17 +79,27 @@ test('segment: liver = largest component above 80 HU, tumour only inside the liv
     result.classes.map((c) => c.name),
     ['liver', 'liver tumour'],
   );
-  const [liver, tumour] = result.classes as [(typeof result.classes)[0], (typeof result.classes)[0]];
+  const [liver, tumour] = result.classes.map((c) => boxedToGrid(c.mask, volume.dims)) as [
+    Uint8Array,
+    Uint8Array,
+  ];
+  const [liverClass] = result.classes as [(typeof result.classes)[0]];
   const hu = volume.voxels;
   const [nx] = volume.dims;
   for (let n = 0; n < hu.length; n++) {
     const x = n % nx;
     const outsideBlob = x < 28; // the 200 HU blob at x = 29..33 is a separate component
-    assert.equal(liver.mask[n], (hu[n] as number) > 80 && outsideBlob ? 1 : 0, `liver at voxel ${n}`);
-    assert.equal(tumour.mask[n], (hu[n] as number) > 165 && outsideBlob ? 1 : 0, `tumour at voxel ${n}`);
+    assert.equal(liver[n], (hu[n] as number) > 80 && outsideBlob ? 1 : 0, `liver at voxel ${n}`);
+    assert.equal(tumour[n], (hu[n] as number) > 165 && outsideBlob ? 1 : 0, `tumour at voxel ${n}`);
   }
-  assert.ok(tumour.voxels > 50 && liver.voxels > tumour.voxels * 10);
-  assert.equal(liver.volumeMl, (liver.voxels * 1.5 ** 3) / 1000);
+  const [liverVoxels, tumourVoxels] = result.classes.map((c) => c.voxels) as [number, number];
+  assert.ok(tumourVoxels > 50 && liverVoxels > tumourVoxels * 10);
+  assert.deepEqual(
+    result.classes.map((c) => c.voxels),
+    [liver, tumour].map((m) => m.reduce((n, v) => n + v, 0)),
+    'voxels counts the mask',
+  );
+  assert.equal(liverClass.volumeMl, (liverVoxels * 1.5 ** 3) / 1000);
   assert.ok(
     ['preprocess', 'load', 'inference', 'postprocess'].every((s) => stages.has(s)) || stages.has('inference'),
   );
@@ -113,7 +124,12 @@ test('a 3-slice series at 5 mm segments end to end (padding to the patch) and ma
     { ...thin, voxels, dims, spacing: [1.5, 1.5, 5] },
     { classes: ['liver'] },
   );
-  assert.equal(result.classes[0]?.mask.length, 40 * 36 * 3);
+  const mask = result.classes[0]?.mask;
+  assert.ok(
+    mask && mask.box.hi[2] <= 3 && mask.data.length > 0,
+    `box ${JSON.stringify(mask?.box)} within 3 slices`,
+  );
+  assert.equal(boxedToGrid(mask, dims).length, 40 * 36 * 3);
   assert.ok((result.classes[0]?.voxels ?? 0) > 100);
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import {
   maskToInputGrid,
-  valuesToInputGrid,
+  valuesToInputBox,
   rasAxisMap,
   reorientFromRas,
   reorientToRas,
@@ -13,6 +13,7 @@ import {
 } from '../../../extension/src/engine/preprocess.ts';
 import type { Volume } from '../../../extension/src/engine/volume.ts';
 import { pythonFixture, readF32 } from './python-fixture.ts';
+import { boxedToGrid, gridToBoxed } from '../../../extension/src/engine/boxed.ts';
 
 const AXIAL = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 const WINDOW: [number, number] = [-175, 250];
@@ -143,13 +144,18 @@ test('a model-space mask maps back to the input grid: exact inverse at equal spa
   const space = await toModelSpace(v, { spacing: [1, 1, 1], window: WINDOW });
   const mask = Uint8Array.from({ length: space.image.length }, (_, n) => (n % 3 === 0 ? 1 : 0));
   assert.deepEqual(maskToInputGrid(mask, space, v), reorientFromRas(mask, v));
-  // A small structure: only the input voxels that map into its bounding box are visited, with the same result.
+  // A small structure: held as the input box its bounding box maps to (only those voxels are visited), the same
+  // values on the full grid.
   const blob = new Uint8Array(space.image.length);
   blob[space.dims[0] + 1] = blob[space.dims[0] * space.dims[1] + 2] = 1;
-  const mapped = valuesToInputGrid(blob, space, v);
-  assert.deepEqual(mapped.grid, reorientFromRas(blob, v));
+  const mapped = valuesToInputBox(blob, space, v);
+  const dense = reorientFromRas(blob, v);
+  assert.deepEqual(boxedToGrid(mapped.boxed, v.dims), dense);
+  assert.deepEqual(mapped.boxed.box, gridToBoxed(dense, v.dims).box, 'the tight box of the two voxels');
+  assert.equal(mapped.boxed.data.length, 2 * 2 * 2);
   assert.equal(mapped.nonZero, 2);
-  assert.equal(valuesToInputGrid(new Uint8Array(blob.length), space, v).nonZero, 0);
+  const none = valuesToInputBox(new Uint8Array(blob.length), space, v);
+  assert.deepEqual([none.nonZero, none.boxed.data.length], [0, 0]);
 
   const fine: Volume = { ...ramp([4, 4, 3], AXIAL, [1, 1, 3]) };
   fine.voxels.fill(100);

@@ -6,6 +6,7 @@ import { loadModel, type Model } from '../../../extension/src/engine/model.ts';
 import { dice } from './mask-dice.ts';
 import { serveDirectory, type ModelServer } from './model-server.ts';
 import { readReferenceCase, registryModel, sharedDataMissing } from './registry-reference.ts';
+import { boxedToGrid } from '../../../extension/src/engine/boxed.ts';
 
 const MIN_DICE = 0.99;
 
@@ -38,7 +39,7 @@ for (const name of ['full', 'crop'] as const) {
         name: c.name,
         engine: c.voxels,
         python: reference.classes[i]?.voxels,
-        dice: dice(c.mask, reference.mask(i)),
+        dice: dice(boxedToGrid(c.mask, reference.volume.dims), reference.mask(i)),
       }));
       console.log(
         `${loaded.id} ${loaded.version}, ${name} ${reference.volume.dims.join('x')}, ${reference.windows} windows, ` +

@@ -2,6 +2,7 @@
 // logits are 10 * (windowed HU - 0.6 / 0.8), so on the phantom every voxel's probability, and so its band, is known.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { boxedToGrid, type BoxedBytes } from '../../../extension/src/engine/boxed.ts';
 import { loadModel, type Model } from '../../../extension/src/engine/model.ts';
 import { classConfidence } from '../../../extension/src/ohif/utils/confidence.ts';
 import { serveDirectory, type ModelServer } from '../engine/model-server.ts';
@@ -20,18 +21,34 @@ after(async () => {
   await server.close();
 });
 
+/** A row of voxels from x = `from` on, as a box of a 1-row grid. */
+const row = (from: number, values: number[]): BoxedBytes => ({
+  box: { lo: [from, 0, 0], hi: [from + values.length, 1, 1] },
+  data: Uint8Array.from(values),
+});
+const ROW: [number, number, number] = [12, 1, 1];
+
 test('band edges: included below 80 % (204/255), left out from 20 % (51/255) below 50 %; bands follow the mask', () => {
-  const probability = Uint8Array.from([203, 204, 128, 127, 51, 50, 250, 128, 10]);
-  const mask = Uint8Array.from([1, 1, 1, 0, 0, 0, 0, 0, 1]);
+  const probability = row(0, [203, 204, 128, 127, 51, 50, 250, 128, 10]);
+  const mask = row(0, [1, 1, 1, 0, 0, 0, 0, 0, 1]);
   const { bands, voxels } = classConfidence(probability, mask);
-  assert.deepEqual([...bands.included], [1, 0, 1, 0, 0, 0, 0, 0, 1]);
+  assert.deepEqual([...bands.included.data], [1, 0, 1, 0, 0, 0, 0, 0, 1]);
   // A high probability that post-processing removed (250, 128 with mask 0) is not "unsure".
-  assert.deepEqual([...bands['left-out']], [0, 0, 0, 1, 1, 0, 0, 0, 0]);
+  assert.deepEqual([...bands['left-out'].data], [0, 0, 0, 1, 1, 0, 0, 0, 0]);
   assert.deepEqual(voxels, { included: 3, 'left-out': 2 });
   assert.throws(
-    () => classConfidence(new Uint8Array(3), new Uint8Array(4)),
-    /probability map of 3 voxels for a mask of 4/,
+    () => classConfidence({ box: row(0, [0, 0, 0, 0]).box, data: new Uint8Array(3) }, mask),
+    /probability map: 3 bytes for a box of 4 x 1 x 1 voxels/,
   );
+});
+
+test('bands cover both boxes: outside the probability box the probability is 0, outside the mask box the mask is 0', () => {
+  // Probability on x 2..5, mask on x 4..8: voxels 6..8 are in the mask with probability 0 ("included", unsure).
+  const { bands, voxels } = classConfidence(row(2, [60, 100, 250, 150]), row(4, [1, 1, 1, 1, 1]));
+  assert.deepEqual(bands.included.box, { lo: [2, 0, 0], hi: [9, 1, 1] });
+  assert.deepEqual([...boxedToGrid(bands.included, ROW)], [0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0]);
+  assert.deepEqual([...boxedToGrid(bands['left-out'], ROW)], [0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(voxels, { included: 4, 'left-out': 2 });
 });
 
 test('the engine returns probabilities only when asked, 255 * sigmoid(logit) per input voxel', async () => {
@@ -39,6 +56,7 @@ test('the engine returns probabilities only when asked, 255 * sigmoid(logit) per
   const plain = await model.segment(volume, { classes: ['liver', 'liver tumour'] });
   assert.ok(plain.classes.every((c) => c.probability === undefined));
   const result = await model.segment(volume, { classes: ['liver', 'liver tumour'], probabilities: true });
+  assert.ok(result.classes.every((c) => c.probability && c.probability.data.length < volume.voxels.length));
   assert.deepEqual(
     result.classes.map((c) => c.mask),
     plain.classes.map((c) => c.mask),
@@ -46,8 +64,7 @@ test('the engine returns probabilities only when asked, 255 * sigmoid(logit) per
   const windowed = (hu: number) => Math.min(1, Math.max(0, (hu + 175) / 425));
   const sigmoid255 = (logit: number) => 255 / (1 + Math.exp(-logit));
   for (const [c, centre] of [0.6, 0.8].entries()) {
-    const probability = result.classes[c]!.probability!;
-    assert.equal(probability.length, volume.voxels.length);
+    const probability = boxedToGrid(result.classes[c]!.probability!, volume.dims);
     let worst = 0;
     volume.voxels.forEach((hu, n) => {
       // The body (HU > -1000) is the model's foreground crop; outside it the map is 0.
@@ -67,17 +84,20 @@ test('on the phantom: the 120 HU liver is "included, unsure" (p 0.72), the 200 H
   const hu = volume.voxels;
   const liverBands = classConfidence(liver!.probability!, liver!.mask);
   const tumourBands = classConfidence(tumour!.probability!, tumour!.mask);
+  const grid = (b: BoxedBytes) => boxedToGrid(b, volume.dims);
+  const [liverMask, tumourMask] = [grid(liver!.mask), grid(tumour!.mask)];
+  const [liverIncluded, liverLeftOut] = [grid(liverBands.bands.included), grid(liverBands.bands['left-out'])];
+  const [tumourIncluded, tumourLeftOut] = [
+    grid(tumourBands.bands.included),
+    grid(tumourBands.bands['left-out']),
+  ];
   for (let n = 0; n < hu.length; n++) {
-    assert.equal(
-      liverBands.bands.included[n],
-      liver!.mask[n] && hu[n] === 120 ? 1 : 0,
-      `liver included ${n}`,
-    );
-    assert.equal(liverBands.bands['left-out'][n], 0, `liver left out ${n}`);
-    assert.equal(tumourBands.bands.included[n], tumour!.mask[n], `tumour included ${n}`);
+    assert.equal(liverIncluded[n], liverMask[n] && hu[n] === 120 ? 1 : 0, `liver included ${n}`);
+    assert.equal(liverLeftOut[n], 0, `liver left out ${n}`);
+    assert.equal(tumourIncluded[n], tumourMask[n], `tumour included ${n}`);
     // Left out: the liver around the tumour (not the 200 HU blob outside the liver: sure, removed by post-processing).
-    const leftOut = !tumour!.mask[n] && hu[n] === 120 ? 1 : 0;
-    assert.equal(tumourBands.bands['left-out'][n], leftOut, `tumour left out ${n}`);
+    const leftOut = !tumourMask[n] && hu[n] === 120 ? 1 : 0;
+    assert.equal(tumourLeftOut[n], leftOut, `tumour left out ${n}`);
   }
   assert.ok(liverBands.voxels.included > 1000 && tumourBands.voxels['left-out'] > 1000);
 });

@@ -2,6 +2,7 @@
 // the series geometry (spacing, origin, and direction columns).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gridToBoxed } from '../../../extension/src/engine/boxed.ts';
 import { structureFocus, type Grid } from '../../../extension/src/ohif/utils/structureFocus.ts';
 
 const grid: Grid = {
@@ -22,7 +23,11 @@ test('picks the slice with the most voxels and the centroid within it, in LPS mm
     [3, 2],
   ])
     mask[at(i!, j!, 3)] = 1; // four on slice 3
-  assert.deepEqual(structureFocus(mask, grid), [10 + 0.5 * 2, 20 + 2 * 1.5, 30 + 3 * 3]);
+  assert.deepEqual(structureFocus(gridToBoxed(mask, grid.dims), grid), [
+    10 + 0.5 * 2,
+    20 + 2 * 1.5,
+    30 + 3 * 3,
+  ]);
 });
 
 test('follows the direction matrix (a flipped, swapped grid) and gives undefined for an empty mask', () => {
@@ -30,7 +35,14 @@ test('follows the direction matrix (a flipped, swapped grid) and gives undefined
   mask[at(2, 1, 4)] = 1;
   // i runs along -y, j along +x, k along -z
   const rotated: Grid = { ...grid, direction: [0, 1, 0, -1, 0, 0, 0, 0, -1] };
-  assert.deepEqual(structureFocus(mask, rotated), [10 + 2 * 1, 20 - 0.5 * 2, 30 - 3 * 4]);
-  assert.equal(structureFocus(new Uint8Array(60), grid), undefined);
-  assert.throws(() => structureFocus(new Uint8Array(59), grid), /mask has 59 voxels, the grid 4x3x5 has 60/);
+  assert.deepEqual(structureFocus(gridToBoxed(mask, grid.dims), rotated), [
+    10 + 2 * 1,
+    20 - 0.5 * 2,
+    30 - 3 * 4,
+  ]);
+  assert.equal(structureFocus(gridToBoxed(new Uint8Array(60), grid.dims), grid), undefined);
+  assert.throws(
+    () => structureFocus({ box: { lo: [0, 0, 3], hi: [4, 3, 6] }, data: new Uint8Array(36) }, grid),
+    /mask: box \[0,0,3\]\.\.\[4,3,6\] does not lie in the grid 4 x 3 x 5/,
+  );
 });

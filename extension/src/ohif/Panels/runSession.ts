@@ -174,6 +174,7 @@ export function createRunSession(host: OhifHost): RunSession {
         const entry = (name: string) => manifest.classes.find((c) => c.name === name);
         const [nx, ny] = plan.dims;
         const grid: LayerGrid = {
+          columns: nx,
           sliceSize: nx * ny,
           sliceOf: new Map(plan.slices.map((s, k) => [s.sopInstanceUID, k])),
         };

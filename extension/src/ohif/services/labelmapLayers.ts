@@ -2,13 +2,15 @@
 // A labelmap holds one segment per voxel, so a class that overlaps a class already on a layer (a tumour inside its
 // organ) goes on the next layer; each layer is one OHIF segmentation over the CT display set's slices. Every voxel
 // of every mask is thus shown, and what is read back equals what was shown.
+import { boxedOverlap, boxVoxels, emptyBoxed, rowStart, type BoxedBytes } from '../../engine/boxed.ts';
+import type { Box } from '../../engine/preprocess.ts';
 import type { CornerstoneLibraries, OhifDisplaySet, OhifSegmentationService } from './ohifHost.ts';
 
-/** A class to display: its mask on the volume grid (i fastest, then j, then slice k). */
+/** A class to display: its mask on a box of the volume grid (i fastest, then j, then slice k). */
 export interface LayerClass {
   name: string;
   colour: [number, number, number];
-  mask: Uint8Array;
+  mask: BoxedBytes;
 }
 
 /** Where a class is shown: its segmentation (layer) and segment index. */
@@ -19,6 +21,8 @@ export interface ShownClass {
 }
 
 export interface LayerGrid {
+  /** Columns per row. */
+  columns: number;
   /** Voxels per slice (columns x rows). */
   sliceSize: number;
   /** Slice index k in the volume of each SOP Instance UID. */
@@ -46,13 +50,11 @@ function labelmapSlices(segmentationId: string, grid: LayerGrid, { segmentationS
   });
 }
 
-const overlaps = (a: Uint8Array, b: Uint8Array) => a.some((v, p) => v !== 0 && b[p] !== 0);
-
 /** Classes in layers such that no two classes of a layer share a voxel; each class on the first layer it fits. */
-export function stackLayers<C extends { mask: Uint8Array }>(classes: readonly C[]): C[][] {
+export function stackLayers<C extends { mask: BoxedBytes }>(classes: readonly C[]): C[][] {
   const layers: C[][] = [];
   for (const cls of classes) {
-    const layer = layers.find((l) => l.every((other) => !overlaps(cls.mask, other.mask)));
+    const layer = layers.find((l) => l.every((other) => !boxedOverlap(cls.mask, other.mask)));
     if (layer) layer.push(cls);
     else layers.push([cls]);
   }
@@ -84,9 +86,15 @@ export async function showClasses(
     });
     for (const { image, k } of labelmapSlices(segmentationId, grid, deps)) {
       const data = new Uint8Array(grid.sliceSize);
-      const offset = k * grid.sliceSize;
       layer.forEach((c, i) => {
-        for (let p = 0; p < grid.sliceSize; p++) if (c.mask[offset + p]) data[p] = i + 1;
+        const { lo, hi } = c.mask.box;
+        for (let j = lo[1]; j < hi[1]; j++) {
+          const from = rowStart(c.mask, j, k);
+          if (from < 0) break; // slice k misses the box
+          for (let x = lo[0], n = from, p = lo[0] + grid.columns * j; x < hi[0]; x++, n++, p++) {
+            if (c.mask.data[n]) data[p] = i + 1;
+          }
+        }
       });
       // Into the slice's own array: replacing it (voxelManager.setScalarData) would leave OHIF's brush painting
       // into the old array, unseen and never stored.
@@ -108,23 +116,52 @@ export async function showClasses(
   return shown;
 }
 
-/** The current mask of each shown class as it is in the viewer now (including brush and eraser edits). */
+/**
+ * The current mask of each shown class as it is in the viewer now (including brush and eraser edits), each in the
+ * box of its voxels: a first pass over the labelmap finds the boxes, a second fills them.
+ */
 export function readClasses(
   shown: readonly ShownClass[],
   grid: LayerGrid,
   deps: Deps,
-): Map<string, Uint8Array> {
-  const masks = new Map<string, Uint8Array>();
-  const slicesCount = grid.sliceOf.size;
+): Map<string, BoxedBytes> {
+  const masks = new Map<string, BoxedBytes>();
   for (const segmentationId of new Set(shown.map((s) => s.segmentationId))) {
     const ofLayer = shown.filter((s) => s.segmentationId === segmentationId);
-    for (const s of ofLayer) masks.set(s.name, new Uint8Array(grid.sliceSize * slicesCount));
-    for (const { image, k } of labelmapSlices(segmentationId, grid, deps)) {
+    const slices = labelmapSlices(segmentationId, grid, deps);
+    const boxes = new Map<number, Box>();
+    for (const { image, k } of slices) {
       const data = image.voxelManager.getScalarData();
-      const offset = k * grid.sliceSize;
+      for (let p = 0; p < grid.sliceSize; p++) {
+        const index = data[p] as number;
+        if (!index) continue;
+        const [i, j] = [p % grid.columns, Math.floor(p / grid.columns)];
+        const box = boxes.get(index);
+        if (!box) boxes.set(index, { lo: [i, j, k], hi: [i + 1, j + 1, k + 1] });
+        else {
+          [i, j, k].forEach((v, r) => {
+            box.lo[r] = Math.min(box.lo[r] as number, v);
+            box.hi[r] = Math.max(box.hi[r] as number, v + 1);
+          });
+        }
+      }
+    }
+    for (const s of ofLayer) {
+      const box = boxes.get(s.segmentIndex);
+      masks.set(s.name, box ? { box, data: new Uint8Array(boxVoxels(box)) } : emptyBoxed());
+    }
+    for (const { image, k } of slices) {
+      const data = image.voxelManager.getScalarData();
       for (const s of ofLayer) {
         const mask = masks.get(s.name)!;
-        for (let p = 0; p < grid.sliceSize; p++) if (data[p] === s.segmentIndex) mask[offset + p] = 1;
+        const { lo, hi } = mask.box;
+        for (let j = lo[1]; j < hi[1]; j++) {
+          const from = rowStart(mask, j, k);
+          if (from < 0) break;
+          for (let x = lo[0], n = from; x < hi[0]; x++, n++) {
+            if (data[x + grid.columns * j] === s.segmentIndex) mask.data[n] = 1;
+          }
+        }
       }
     }
   }

@@ -5,6 +5,7 @@ import { segmentCodes } from '../../dicom/seg-codes.ts';
 import { writeSegmentation, type WrittenSeg } from '../../dicom/seg-write.ts';
 import type { SeriesPlan } from '../../dicom/series-geometry.ts';
 import { storeSegmentation, type StoreOutcome } from '../../dicom/stow.ts';
+import type { BoxedBytes } from '../../engine/boxed.ts';
 import type { ManifestClass } from '../../engine/manifest.ts';
 import type { DicomWebAccess } from './ohifHost.ts';
 
@@ -12,7 +13,7 @@ import type { DicomWebAccess } from './ohifHost.ts';
 export function writeSeg(
   plan: SeriesPlan,
   model: { id: string; version: string; classes: readonly ManifestClass[] },
-  masks: ReadonlyMap<string, Uint8Array>,
+  masks: ReadonlyMap<string, BoxedBytes>,
 ): WrittenSeg {
   const segments = [...masks].map(([name, mask]) => {
     const entry = model.classes.find((c) => c.name === name);

@@ -1,6 +1,7 @@
 // The confidence view: where the model was unsure of a class, from its probability map (engine
 // `SegmentedClass.probability`, 255 * sigmoid). Two bands per class: voxels it included with a probability under 80 %,
 // and voxels it left out with a probability from 20 % up to 50 % - where a radiologist should look twice.
+import { boxVoxels, checkBoxed, rowStart, unionBoxes, type BoxedBytes } from '../../engine/boxed.ts';
 
 /** Band edges as probabilities; the mask threshold (50 %) splits "included" from "left out". */
 export const CONFIDENCE_BANDS = [
@@ -17,8 +18,8 @@ export const CONFIDENCE_BANDS = [
 export type BandKey = (typeof CONFIDENCE_BANDS)[number]['key'];
 
 export interface ClassConfidence {
-  /** 0/1 per voxel of each band, same layout as the class mask. */
-  bands: Record<BandKey, Uint8Array>;
+  /** 0/1 per voxel of each band, on the box holding the class's mask and probability map. */
+  bands: Record<BandKey, BoxedBytes>;
   /** Voxels in each band. */
   voxels: Record<BandKey, number>;
 }
@@ -27,27 +28,41 @@ export interface ClassConfidence {
  * Splits a class's probability map into the unsure bands: "included" = mask set (after the engine's post-processing)
  * and probability below 80 %; "left out" = mask clear and probability from 20 % up to the 50 % threshold. Voxels
  * the model was sure of, and those post-processing removed despite a high probability, are in neither.
- * `probability` and `mask` have one entry per voxel.
+ * `probability` and `mask` are boxes of the same grid (0 outside them).
  */
-export function classConfidence(probability: Uint8Array, mask: Uint8Array): ClassConfidence {
-  if (probability.length !== mask.length) {
-    throw new Error(`probability map of ${probability.length} voxels for a mask of ${mask.length}`);
-  }
+export function classConfidence(probability: BoxedBytes, mask: BoxedBytes): ClassConfidence {
+  const box = unionBoxes(probability.box, mask.box);
+  checkBoxed(probability, box.hi, 'probability map');
+  checkBoxed(mask, box.hi, 'mask');
   const [included, leftOut] = CONFIDENCE_BANDS;
   const includedBelow = included.high * 255;
   const [leftOutFrom, leftOutBelow] = [leftOut.low * 255, leftOut.high * 255];
-  const bands = { included: new Uint8Array(mask.length), 'left-out': new Uint8Array(mask.length) };
+  const size = boxVoxels(box);
+  const bands = {
+    included: { box, data: new Uint8Array(size) },
+    'left-out': { box, data: new Uint8Array(size) },
+  };
   const voxels = { included: 0, 'left-out': 0 };
-  for (let n = 0; n < mask.length; n++) {
-    const p = probability[n]!;
-    if (mask[n]) {
-      if (p < includedBelow) {
-        bands.included[n] = 1;
-        voxels.included++;
+  // Row by row: where a row misses one of the boxes, that array is 0 along it.
+  const at = (b: BoxedBytes, j: number, k: number, i: number) => {
+    const row = rowStart(b, j, k);
+    return row < 0 || i < b.box.lo[0] || i >= b.box.hi[0] ? 0 : (b.data[row + i - b.box.lo[0]] as number);
+  };
+  let n = 0;
+  for (let k = box.lo[2]; k < box.hi[2]; k++) {
+    for (let j = box.lo[1]; j < box.hi[1]; j++) {
+      for (let i = box.lo[0]; i < box.hi[0]; i++, n++) {
+        const p = at(probability, j, k, i);
+        if (at(mask, j, k, i)) {
+          if (p < includedBelow) {
+            bands.included.data[n] = 1;
+            voxels.included++;
+          }
+        } else if (p >= leftOutFrom && p < leftOutBelow) {
+          bands['left-out'].data[n] = 1;
+          voxels['left-out']++;
+        }
       }
-    } else if (p >= leftOutFrom && p < leftOutBelow) {
-      bands['left-out'][n] = 1;
-      voxels['left-out']++;
     }
   }
   return { bands, voxels };

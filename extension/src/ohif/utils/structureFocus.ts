@@ -1,6 +1,7 @@
 // Where "Go to" takes the viewer for a structure: the slice where the structure is largest, at the structure's
 // centroid in that slice, as a patient (LPS, mm) point. OHIF's own jump needs segment statistics that a labelmap
 // filled from a mask does not have, so the panel gives the point itself.
+import { checkBoxed, type BoxedBytes } from '../../engine/boxed.ts';
 
 export interface Grid {
   /** [columns, rows, slices]. */
@@ -13,20 +14,17 @@ export interface Grid {
 }
 
 /** The LPS point of the structure's centroid in its largest slice; undefined for an empty mask. */
-export function structureFocus(mask: Uint8Array, grid: Grid): [number, number, number] | undefined {
-  const [nx, ny, nz] = grid.dims;
-  const size = nx * ny;
-  if (mask.length !== size * nz) {
-    throw new Error(`mask has ${mask.length} voxels, the grid ${nx}x${ny}x${nz} has ${size * nz}`);
-  }
+export function structureFocus(mask: BoxedBytes, grid: Grid): [number, number, number] | undefined {
+  checkBoxed(mask, grid.dims, 'mask');
+  const { lo, hi } = mask.box;
   let best = { k: -1, count: 0, si: 0, sj: 0 };
-  for (let k = 0; k < nz; k++) {
+  for (let k = lo[2], n = 0; k < hi[2]; k++) {
     let count = 0;
     let si = 0;
     let sj = 0;
-    for (let j = 0, p = k * size; j < ny; j++) {
-      for (let i = 0; i < nx; i++, p++) {
-        if (mask[p]) {
+    for (let j = lo[1]; j < hi[1]; j++) {
+      for (let i = lo[0]; i < hi[0]; i++, n++) {
+        if (mask.data[n]) {
           count++;
           si += i;
           sj += j;

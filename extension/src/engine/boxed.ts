@@ -1,0 +1,124 @@
+// Per-class results held as the box of the grid they occupy: a structure fills a small part of a CT, so masks and
+// probability maps cost bytes by the structure's size, not by the series' (13 classes of a 512 x 512 x 300 CT would
+// need 1 GiB per byte per voxel and class as full grids).
+import { nonZeroBox } from './postprocess.ts';
+import type { Box } from './preprocess.ts';
+
+/** One byte per voxel of `box` on a grid (i fastest, then j, then k, within the box); 0 everywhere outside it. */
+export interface BoxedBytes {
+  box: Box;
+  data: Uint8Array;
+}
+
+/** The size of `box` along each axis. */
+export function boxSize(box: Box): [number, number, number] {
+  return [0, 1, 2].map((r) => Math.max(0, (box.hi[r] as number) - (box.lo[r] as number))) as [
+    number,
+    number,
+    number,
+  ];
+}
+
+/** Voxels in `box` (0 for an empty box). */
+export function boxVoxels(box: Box): number {
+  const [a, b, c] = boxSize(box);
+  return a * b * c;
+}
+
+/** A boxed array that is 0 everywhere. */
+export function emptyBoxed(): BoxedBytes {
+  return { box: { lo: [0, 0, 0], hi: [0, 0, 0] }, data: new Uint8Array(0) };
+}
+
+/** The intersection of two boxes; undefined when they share no voxel. */
+export function intersectBoxes(a: Box, b: Box): Box | undefined {
+  const lo = [0, 1, 2].map((r) => Math.max(a.lo[r] as number, b.lo[r] as number)) as Box['lo'];
+  const hi = [0, 1, 2].map((r) => Math.min(a.hi[r] as number, b.hi[r] as number)) as Box['hi'];
+  return lo.every((v, r) => v < (hi[r] as number)) ? { lo, hi } : undefined;
+}
+
+/** The smallest box holding both (an empty box adds nothing). */
+export function unionBoxes(a: Box, b: Box): Box {
+  if (!boxVoxels(a)) return b;
+  if (!boxVoxels(b)) return a;
+  return {
+    lo: [0, 1, 2].map((r) => Math.min(a.lo[r] as number, b.lo[r] as number)) as Box['lo'],
+    hi: [0, 1, 2].map((r) => Math.max(a.hi[r] as number, b.hi[r] as number)) as Box['hi'],
+  };
+}
+
+/** Offset in `boxed.data` of grid voxel (box.lo[0], j, k), the start of row (j, k); -1 when that row misses the box. */
+export function rowStart(boxed: BoxedBytes, j: number, k: number): number {
+  const { lo, hi } = boxed.box;
+  if (j < lo[1] || j >= hi[1] || k < lo[2] || k >= hi[2] || lo[0] >= hi[0]) return -1;
+  const [bx, by] = boxSize(boxed.box);
+  return bx * (j - lo[1] + by * (k - lo[2]));
+}
+
+/** True when some voxel is non-zero in both (only where their boxes meet is looked at). */
+export function boxedOverlap(a: BoxedBytes, b: BoxedBytes): boolean {
+  const shared = intersectBoxes(a.box, b.box);
+  if (!shared) return false;
+  for (let k = shared.lo[2]; k < shared.hi[2]; k++) {
+    for (let j = shared.lo[1]; j < shared.hi[1]; j++) {
+      const rowA = rowStart(a, j, k) - a.box.lo[0];
+      const rowB = rowStart(b, j, k) - b.box.lo[0];
+      for (let i = shared.lo[0]; i < shared.hi[0]; i++) {
+        if (a.data[rowA + i] !== 0 && b.data[rowB + i] !== 0) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** Throws when `boxed` does not fit a grid of `dims` or its data does not fill its box; `what` names it. */
+export function checkBoxed(boxed: BoxedBytes, dims: readonly [number, number, number], what: string): void {
+  const { lo, hi } = boxed.box;
+  const inside = [0, 1, 2].every(
+    (r) =>
+      (lo[r] as number) >= 0 &&
+      (hi[r] as number) <= (dims[r] as number) &&
+      (lo[r] as number) <= (hi[r] as number),
+  );
+  if (!inside) {
+    throw new Error(`${what}: box [${lo}]..[${hi}] does not lie in the grid ${dims.join(' x ')}`);
+  }
+  if (boxed.data.length !== boxVoxels(boxed.box)) {
+    throw new Error(
+      `${what}: ${boxed.data.length} bytes for a box of ${boxSize(boxed.box).join(' x ')} voxels`,
+    );
+  }
+}
+
+/** The full grid of `dims` (i fastest) with the box's bytes in place and 0 elsewhere. */
+export function boxedToGrid(boxed: BoxedBytes, dims: readonly [number, number, number]): Uint8Array {
+  checkBoxed(boxed, dims, 'boxed array');
+  const [nx, ny, nz] = dims;
+  const grid = new Uint8Array(nx * ny * nz);
+  const [bx, by, bz] = boxSize(boxed.box);
+  const { lo } = boxed.box;
+  for (let c = 0, n = 0; c < bz; c++) {
+    for (let b = 0; b < by; b++, n += bx) {
+      grid.set(boxed.data.subarray(n, n + bx), lo[0] + nx * (lo[1] + b + ny * (lo[2] + c)));
+    }
+  }
+  return grid;
+}
+
+/** A full grid of `dims` (i fastest) cropped to the bounding box of its non-zero voxels. */
+export function gridToBoxed(grid: Uint8Array, dims: readonly [number, number, number]): BoxedBytes {
+  if (grid.length !== dims[0] * dims[1] * dims[2]) {
+    throw new Error(`grid of ${grid.length} voxels for dims ${dims.join(' x ')}`);
+  }
+  const box = nonZeroBox(grid, dims);
+  if (!box) return emptyBoxed();
+  const [bx, by, bz] = boxSize(box);
+  const data = new Uint8Array(bx * by * bz);
+  for (let c = 0, n = 0; c < bz; c++) {
+    for (let b = 0; b < by; b++, n += bx) {
+      const from = box.lo[0] + dims[0] * (box.lo[1] + b + dims[1] * (box.lo[2] + c));
+      data.set(grid.subarray(from, from + bx), n);
+    }
+  }
+  return { box, data };
+}
