@@ -71,6 +71,68 @@ export function boxedOverlap(a: BoxedBytes, b: BoxedBytes): boolean {
   return false;
 }
 
+/** Sets `slice` (slice k of the grid, `columns` wide, i fastest) to `value` wherever `boxed` is non-zero on it. */
+export function paintSlice(
+  boxed: BoxedBytes,
+  k: number,
+  slice: Uint8Array,
+  columns: number,
+  value: number,
+): void {
+  const { lo, hi } = boxed.box;
+  for (let j = lo[1]; j < hi[1]; j++) {
+    const from = rowStart(boxed, j, k);
+    if (from < 0) return; // slice k misses the box
+    for (let i = lo[0], n = from, p = lo[0] + columns * j; i < hi[0]; i++, n++, p++) {
+      if (boxed.data[n]) slice[p] = value;
+    }
+  }
+}
+
+/** Sets `boxed` to 1 wherever `slice` (slice k of the grid, `columns` wide) holds `label`, inside the box. */
+export function readSliceLabel(
+  slice: ArrayLike<number>,
+  columns: number,
+  k: number,
+  label: number,
+  boxed: BoxedBytes,
+): void {
+  const { lo, hi } = boxed.box;
+  for (let j = lo[1]; j < hi[1]; j++) {
+    const from = rowStart(boxed, j, k);
+    if (from < 0) return;
+    for (let i = lo[0], n = from; i < hi[0]; i++, n++)
+      if (slice[i + columns * j] === label) boxed.data[n] = 1;
+  }
+}
+
+/** Grows the box of each non-zero label in `boxes` to hold that label's voxels on `slice` (slice k, `columns` wide). */
+export function growLabelBoxes(
+  slice: ArrayLike<number>,
+  columns: number,
+  k: number,
+  boxes: Map<number, Box>,
+): void {
+  for (let p = 0; p < slice.length; p++) {
+    const label = slice[p] as number;
+    if (!label) continue;
+    const i = p % columns;
+    const j = (p - i) / columns;
+    const box = boxes.get(label);
+    if (!box) {
+      boxes.set(label, { lo: [i, j, k], hi: [i + 1, j + 1, k + 1] });
+      continue;
+    }
+    const { lo, hi } = box;
+    if (i < lo[0]) lo[0] = i;
+    if (i >= hi[0]) hi[0] = i + 1;
+    if (j < lo[1]) lo[1] = j;
+    if (j >= hi[1]) hi[1] = j + 1;
+    if (k < lo[2]) lo[2] = k;
+    if (k >= hi[2]) hi[2] = k + 1;
+  }
+}
+
 /** Throws when `boxed` does not fit a grid of `dims` or its data does not fill its box; `what` names it. */
 export function checkBoxed(boxed: BoxedBytes, dims: readonly [number, number, number], what: string): void {
   const { lo, hi } = boxed.box;

@@ -2,7 +2,15 @@
 // A labelmap holds one segment per voxel, so a class that overlaps a class already on a layer (a tumour inside its
 // organ) goes on the next layer; each layer is one OHIF segmentation over the CT display set's slices. Every voxel
 // of every mask is thus shown, and what is read back equals what was shown.
-import { boxedOverlap, boxVoxels, emptyBoxed, rowStart, type BoxedBytes } from '../../engine/boxed.ts';
+import {
+  boxedOverlap,
+  boxVoxels,
+  emptyBoxed,
+  growLabelBoxes,
+  paintSlice,
+  readSliceLabel,
+  type BoxedBytes,
+} from '../../engine/boxed.ts';
 import type { Box } from '../../engine/preprocess.ts';
 import type { CornerstoneLibraries, OhifDisplaySet, OhifSegmentationService } from './ohifHost.ts';
 
@@ -86,16 +94,7 @@ export async function showClasses(
     });
     for (const { image, k } of labelmapSlices(segmentationId, grid, deps)) {
       const data = new Uint8Array(grid.sliceSize);
-      layer.forEach((c, i) => {
-        const { lo, hi } = c.mask.box;
-        for (let j = lo[1]; j < hi[1]; j++) {
-          const from = rowStart(c.mask, j, k);
-          if (from < 0) break; // slice k misses the box
-          for (let x = lo[0], n = from, p = lo[0] + grid.columns * j; x < hi[0]; x++, n++, p++) {
-            if (c.mask.data[n]) data[p] = i + 1;
-          }
-        }
-      });
+      layer.forEach((c, i) => paintSlice(c.mask, k, data, grid.columns, i + 1));
       // Into the slice's own array: replacing it (voxelManager.setScalarData) would leave OHIF's brush painting
       // into the old array, unseen and never stored.
       const scalars = image.voxelManager.getScalarData();
@@ -130,39 +129,15 @@ export function readClasses(
     const ofLayer = shown.filter((s) => s.segmentationId === segmentationId);
     const slices = labelmapSlices(segmentationId, grid, deps);
     const boxes = new Map<number, Box>();
-    for (const { image, k } of slices) {
-      const data = image.voxelManager.getScalarData();
-      for (let p = 0; p < grid.sliceSize; p++) {
-        const index = data[p] as number;
-        if (!index) continue;
-        const [i, j] = [p % grid.columns, Math.floor(p / grid.columns)];
-        const box = boxes.get(index);
-        if (!box) boxes.set(index, { lo: [i, j, k], hi: [i + 1, j + 1, k + 1] });
-        else {
-          [i, j, k].forEach((v, r) => {
-            box.lo[r] = Math.min(box.lo[r] as number, v);
-            box.hi[r] = Math.max(box.hi[r] as number, v + 1);
-          });
-        }
-      }
-    }
+    for (const { image, k } of slices)
+      growLabelBoxes(image.voxelManager.getScalarData(), grid.columns, k, boxes);
     for (const s of ofLayer) {
       const box = boxes.get(s.segmentIndex);
       masks.set(s.name, box ? { box, data: new Uint8Array(boxVoxels(box)) } : emptyBoxed());
     }
     for (const { image, k } of slices) {
       const data = image.voxelManager.getScalarData();
-      for (const s of ofLayer) {
-        const mask = masks.get(s.name)!;
-        const { lo, hi } = mask.box;
-        for (let j = lo[1]; j < hi[1]; j++) {
-          const from = rowStart(mask, j, k);
-          if (from < 0) break;
-          for (let x = lo[0], n = from; x < hi[0]; x++, n++) {
-            if (data[x + grid.columns * j] === s.segmentIndex) mask.data[n] = 1;
-          }
-        }
-      }
+      for (const s of ofLayer) readSliceLabel(data, grid.columns, k, s.segmentIndex, masks.get(s.name)!);
     }
   }
   return masks;
