@@ -44,16 +44,15 @@ export function classConfidence(probability: BoxedBytes, mask: BoxedBytes): Clas
   };
   const voxels = { included: 0, 'left-out': 0 };
   // Row by row: where a row misses one of the boxes, that array is 0 along it.
-  const at = (b: BoxedBytes, j: number, k: number, i: number) => {
-    const row = rowStart(b, j, k);
-    return row < 0 || i < b.box.lo[0] || i >= b.box.hi[0] ? 0 : (b.data[row + i - b.box.lo[0]] as number);
-  };
+  const value = (b: BoxedBytes, row: number, i: number) =>
+    row < 0 || i < b.box.lo[0] || i >= b.box.hi[0] ? 0 : (b.data[row + i - b.box.lo[0]] as number);
   let n = 0;
   for (let k = box.lo[2]; k < box.hi[2]; k++) {
     for (let j = box.lo[1]; j < box.hi[1]; j++) {
+      const [rowP, rowM] = [rowStart(probability, j, k), rowStart(mask, j, k)];
       for (let i = box.lo[0]; i < box.hi[0]; i++, n++) {
-        const p = at(probability, j, k, i);
-        if (at(mask, j, k, i)) {
+        const p = value(probability, rowP, i);
+        if (value(mask, rowM, i)) {
           if (p < includedBelow) {
             bands.included.data[n] = 1;
             voxels.included++;
