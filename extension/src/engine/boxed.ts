@@ -1,8 +1,35 @@
 // Per-class results held as the box of the grid they occupy: a structure fills a small part of a CT, so masks and
 // probability maps cost bytes by the structure's size, not by the series' (13 classes of a 512 x 512 x 300 CT would
 // need 1 GiB per byte per voxel and class as full grids).
-import { nonZeroBox } from './postprocess.ts';
-import type { Box } from './preprocess.ts';
+/** Inclusive-exclusive voxel box [lo, hi) on a grid. */
+export interface Box {
+  lo: [number, number, number];
+  hi: [number, number, number];
+}
+
+/** The bounding box [lo, hi) of the non-zero voxels of `values` on `dims` (x fastest); undefined when none is. */
+export function nonZeroBox(values: Uint8Array, dims: readonly [number, number, number]): Box | undefined {
+  const [nx, ny, nz] = dims;
+  const lo: [number, number, number] = [nx, ny, nz];
+  const hi: [number, number, number] = [0, 0, 0];
+  for (let z = 0, row = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++, row += nx) {
+      let x = 0;
+      while (x < nx && !values[row + x]) x++;
+      if (x === nx) continue;
+      if (x < lo[0]) lo[0] = x;
+      // From the right only as far as the box already reaches.
+      let last = nx - 1;
+      while (last > x && last >= hi[0] && !values[row + last]) last--;
+      if (last >= hi[0]) hi[0] = last + 1;
+      if (y < lo[1]) lo[1] = y;
+      if (y >= hi[1]) hi[1] = y + 1;
+      if (z < lo[2]) lo[2] = z;
+      if (z >= hi[2]) hi[2] = z + 1;
+    }
+  }
+  return hi[0] > 0 ? { lo, hi } : undefined;
+}
 
 /** One byte per voxel of `box` on a grid (i fastest, then j, then k, within the box); 0 everywhere outside it. */
 export interface BoxedBytes {

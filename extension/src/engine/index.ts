@@ -14,7 +14,6 @@ export { loadModel, Model, type LoadOptions } from './model.ts';
 export type { Progress, SegmentOptions, SegmentResult, SegmentedClass, Stage } from './segment.ts';
 export type { Backend, RuntimeSettings } from './session.ts';
 export type { Connectivity } from './postprocess.ts';
-export { boxedToGrid, gridToBoxed, type BoxedBytes } from './boxed.ts';
-export type { Box } from './preprocess.ts';
+export { boxedToGrid, gridToBoxed, type Box, type BoxedBytes } from './boxed.ts';
 export { EngineClient } from './worker-client.ts';
 export type { MessagePortLike } from './worker-protocol.ts';

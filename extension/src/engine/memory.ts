@@ -52,6 +52,11 @@ const tooBig = (need: string, bytes: number, limit: number, probabilities: boole
       `${probabilities ? ', no probability maps' : ''} or a smaller region`,
   );
 
+/** Why probability maps were dropped: `which` says whose ("of 13 class(es) of this"), `bytes` the need with them. */
+const mapsOmitted = (which: string, volume: Volume, bytes: number, limit: number) =>
+  `the probability maps ${which} ${volume.dims.join(' x ')} volume would raise the need to about ${gib(bytes)}, ` +
+  `above the engine's memory limit of ${gib(limit)}: masks only`;
+
 /** What a segmentation returns once its memory is planned: probability maps or not, and why not if dropped. */
 export interface MapsDecision {
   probabilities: boolean;
@@ -74,9 +79,7 @@ export function planProbabilities(
   const need = (probabilities: boolean) => estimatePeakBytes(volume, { ...plan, probabilities });
   return decide(wanted, need(true), need(false), limit, {
     refused: (bytes, probabilities) => tooBig(request, bytes, limit, probabilities),
-    omitted: (bytes) =>
-      `the probability maps of ${plan.requested} class(es) of this ${volume.dims.join(' x ')} volume would raise ` +
-      `the need to about ${gib(bytes)}, above the engine's memory limit of ${gib(limit)}: masks only`,
+    omitted: (bytes) => mapsOmitted(`of ${plan.requested} class(es) of this`, volume, bytes, limit),
   });
 }
 
@@ -92,15 +95,13 @@ export function planOutputs(
   wanted: boolean | 'if-memory-allows',
   limit = MEMORY_LIMIT_BYTES,
 ): MapsDecision {
-  const base = estimatePeakBytes(volume, plan);
   const request =
     `the results of ${plan.requested} class(es) of this ${volume.dims.join(' x ')} volume ` +
     `(the bounding boxes of the structures found)`;
-  return decide(wanted, base + bytes.masks + bytes.maps, base + bytes.masks, limit, {
-    refused: (need, probabilities) => tooBig(request, need, limit, probabilities),
-    omitted: (need) =>
-      `the probability maps of ${plan.requested} class(es) found in this ${volume.dims.join(' x ')} volume would ` +
-      `raise the need to about ${gib(need)}, above the engine's memory limit of ${gib(limit)}: masks only`,
+  const need = (maps: boolean) => estimatePeakBytes(volume, plan, bytes.masks + (maps ? bytes.maps : 0));
+  return decide(wanted, need(true), need(false), limit, {
+    refused: (total, probabilities) => tooBig(request, total, limit, probabilities),
+    omitted: (total) => mapsOmitted(`of ${plan.requested} class(es) found in this`, volume, total, limit),
   });
 }
 

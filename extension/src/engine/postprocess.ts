@@ -1,5 +1,5 @@
 /** Post-processing of binary masks (x fastest on `dims`): connected components, containment, volumes. */
-import type { Box } from './preprocess.ts';
+import { boxSize, gridToBoxed } from './boxed.ts';
 
 export type Connectivity = 6 | 26;
 
@@ -112,30 +112,6 @@ export function labelComponents(
   return { labels, sizes };
 }
 
-/** The bounding box [lo, hi) of the non-zero voxels of `values` on `dims` (x fastest); undefined when none is. */
-export function nonZeroBox(values: Uint8Array, dims: readonly [number, number, number]): Box | undefined {
-  const [nx, ny, nz] = dims;
-  const lo: [number, number, number] = [nx, ny, nz];
-  const hi: [number, number, number] = [0, 0, 0];
-  for (let z = 0, row = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++, row += nx) {
-      let x = 0;
-      while (x < nx && !values[row + x]) x++;
-      if (x === nx) continue;
-      if (x < lo[0]) lo[0] = x;
-      // From the right only as far as the box already reaches.
-      let last = nx - 1;
-      while (last > x && last >= hi[0] && !values[row + last]) last--;
-      if (last >= hi[0]) hi[0] = last + 1;
-      if (y < lo[1]) lo[1] = y;
-      if (y >= hi[1]) hi[1] = y + 1;
-      if (z < lo[2]) lo[2] = z;
-      if (z >= hi[2]) hi[2] = z + 1;
-    }
-  }
-  return hi[0] > 0 ? { lo, hi } : undefined;
-}
-
 /**
  * Keeps only the largest connected component of `mask` (in place; ties: the first in raster order). Returns its size.
  * Labels only the bounding box of the mask: raster order inside it is the full volume's, so the result is the same.
@@ -145,22 +121,11 @@ export function keepLargestComponent(
   dims: [number, number, number],
   connectivity: Connectivity = 26,
 ): number {
-  const box = nonZeroBox(mask, dims);
-  if (!box) return 0;
-  const [bx, by, bz] = [0, 1, 2].map((r) => (box.hi[r] as number) - (box.lo[r] as number)) as [
-    number,
-    number,
-    number,
-  ];
-  const inBox = new Uint8Array(bx * by * bz);
+  const { box, data: inBox } = gridToBoxed(mask, dims);
+  if (!inBox.length) return 0;
+  const [bx, by, bz] = boxSize(box);
   const rowStart = (y: number, z: number) =>
     box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z));
-  for (let z = 0, n = 0; z < bz; z++) {
-    for (let y = 0; y < by; y++, n += bx) {
-      const from = rowStart(y, z);
-      inBox.set(mask.subarray(from, from + bx), n);
-    }
-  }
   const { labels, sizes } = labelComponents(inBox, [bx, by, bz], connectivity);
   if (sizes.length <= 1) return sizes[0] ?? 0;
   const largest = sizes.indexOf(Math.max(...sizes)) + 1;

@@ -1,12 +1,5 @@
-import { boxedToGrid, boxVoxels, emptyBoxed, type BoxedBytes } from './boxed.ts';
-import { nonZeroBox } from './postprocess.ts';
+import { boxedToGrid, boxVoxels, emptyBoxed, nonZeroBox, type Box, type BoxedBytes } from './boxed.ts';
 import { directionColumn, type Volume } from './volume.ts';
-
-/** Inclusive-exclusive voxel box [lo, hi) on a grid. */
-export interface Box {
-  lo: [number, number, number];
-  hi: [number, number, number];
-}
 
 /** How the input's voxel axes become RAS axes: RAS axis r reads input axis `inputAxis[r]`, reversed if `flip[r]`. */
 export interface AxisMap {

@@ -196,7 +196,8 @@ export async function segmentVolume(
     );
     const probability =
       outputs.probabilities &&
-      valuesToInputBox(probabilities?.[c] as Uint8Array, space, volume, mapPlaces[c]).boxed;
+      probabilities &&
+      valuesToInputBox(probabilities[c] as Uint8Array, space, volume, mapPlaces[c]).boxed;
     results.push({ name, mask, voxels, volumeMl: voxels * voxelMl, ...(probability ? { probability } : {}) });
     onProgress?.({ stage: 'postprocess', done: c + 1, total: requested.length });
   }

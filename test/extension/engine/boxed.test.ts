@@ -13,9 +13,9 @@ import {
   paintSlice,
   readSliceLabel,
   unionBoxes,
+  type Box,
   type BoxedBytes,
 } from '../../../extension/src/engine/boxed.ts';
-import type { Box } from '../../../extension/src/engine/preprocess.ts';
 
 const DIMS: [number, number, number] = [13, 9, 7];
 const VOXELS = DIMS[0] * DIMS[1] * DIMS[2];

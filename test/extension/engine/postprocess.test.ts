@@ -6,9 +6,9 @@ import {
   keepInside,
   keepLargestComponent,
   labelComponents,
-  nonZeroBox,
   volumeMl,
 } from '../../../extension/src/engine/postprocess.ts';
+import { nonZeroBox } from '../../../extension/src/engine/boxed.ts';
 import { pythonFixture } from './python-fixture.ts';
 
 test('component sizes equal scipy.ndimage.label with full (26) and default (6) connectivity', () => {

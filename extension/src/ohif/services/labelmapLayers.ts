@@ -9,9 +9,9 @@ import {
   growLabelBoxes,
   paintSlice,
   readSliceLabel,
+  type Box,
   type BoxedBytes,
 } from '../../engine/boxed.ts';
-import type { Box } from '../../engine/preprocess.ts';
 import type { CornerstoneLibraries, OhifDisplaySet, OhifSegmentationService } from './ohifHost.ts';
 
 /** A class to display: its mask on a box of the volume grid (i fastest, then j, then slice k). */
