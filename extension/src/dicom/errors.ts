@@ -2,6 +2,7 @@
 export type DicomErrorCode =
   | 'no-slices'
   | 'missing-attribute'
+  | 'bad-attribute'
   | 'not-ct'
   | 'enhanced-multiframe'
   | 'multiframe'

@@ -3,6 +3,7 @@
 import dcmjs, { type NaturalDataset } from 'dcmjs';
 import { boxedOverlap, boxSize, checkBoxed, type BoxedBytes } from '../engine/boxed.ts';
 import { DicomError } from './errors.ts';
+import { ExplicitVrWriter } from './explicit-vr.ts';
 import type { SeriesPlan } from './series-geometry.ts';
 import { SOP_CLASS, type SliceHeader } from './slice-header.ts';
 
@@ -70,6 +71,8 @@ const TAG_REFERENCED_SEGMENT_NUMBER = 0x0062000b;
 const TAG_SEGMENT_IDENTIFICATION_SEQUENCE = 0x0062000a;
 const TAG_IMAGE_POSITION_PATIENT = 0x00200032;
 const TAG_PLANE_POSITION_SEQUENCE = 0x00209113;
+const TAG_PER_FRAME_GROUPS = 0x52009230;
+const TAG_PIXEL_DATA = 0x7fe00010;
 
 const codeItem = (c: Code) => ({
   CodeValue: c.value,
@@ -133,6 +136,56 @@ function validate(input: SegWriteInput): void {
       'the source series has no FrameOfReferenceUID (0020,0052); a SEG cannot be placed without it',
     );
   }
+}
+
+/** A coded concept item: Code Value, Coding Scheme Designator, Code Meaning. */
+function writeCode(w: ExplicitVrWriter, code: typeof SOURCE_PURPOSE): void {
+  w.text(0x00080100, 'SH', [code.CodeValue]);
+  w.text(0x00080102, 'SH', [code.CodingSchemeDesignator]);
+  w.text(0x00080104, 'LO', [code.CodeMeaning]);
+}
+
+/** DS text of at most 16 characters, as dcmjs writes `ds(x)`. */
+const dsText = (x: number): string => {
+  const text = String(ds(x));
+  return text.length <= 16 ? text : x.toPrecision(9);
+};
+
+/**
+ * Per-frame Functional Groups Sequence (5200,9230): per frame its source slice (Derivation Image), dimension index
+ * values (segment, slice), position and segment; elements in ascending tag order within each item.
+ */
+function writePerFrameGroups(
+  w: ExplicitVrWriter,
+  frames: { segmentNumber: number; k: number }[],
+  plan: SeriesPlan,
+) {
+  w.sequence(TAG_PER_FRAME_GROUPS, frames.length, (f) => {
+    const { segmentNumber, k } = frames[f] as { segmentNumber: number; k: number };
+    const slice = plan.slices[k] as SliceHeader;
+    w.sequence(0x00089124, 1, () => {
+      w.sequence(0x00082112, 1, () => {
+        w.text(0x00081150, 'UI', [slice.sopClassUID]);
+        w.text(0x00081155, 'UI', [slice.sopInstanceUID]);
+        w.sequence(0x0040a170, 1, () => writeCode(w, SOURCE_PURPOSE));
+      });
+      w.sequence(0x00089215, 1, () => writeCode(w, SCT_DERIVATION));
+    });
+    w.sequence(0x00209111, 1, () => w.uint32(0x00209157, [segmentNumber, k + 1]));
+    w.sequence(TAG_PLANE_POSITION_SEQUENCE, 1, () =>
+      w.text(TAG_IMAGE_POSITION_PATIENT, 'DS', (slice.imagePosition as number[]).map(dsText)),
+    );
+    w.sequence(TAG_SEGMENT_IDENTIFICATION_SEQUENCE, 1, () =>
+      w.uint16(TAG_REFERENCED_SEGMENT_NUMBER, [segmentNumber]),
+    );
+  });
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): ArrayBuffer {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out.buffer;
 }
 
 /** True when some voxel lies in two or more masks. */
@@ -293,26 +346,6 @@ export function writeSegmentation(input: SegWriteInput): WrittenSeg {
         PlaneOrientationSequence: [{ ImageOrientationPatient: orientation }],
       },
     ],
-    PerFrameFunctionalGroupsSequence: frames.map(({ segmentNumber, k }) => {
-      const slice = plan.slices[k] as SliceHeader;
-      return {
-        FrameContentSequence: [{ DimensionIndexValues: [segmentNumber, k + 1] }],
-        PlanePositionSequence: [{ ImagePositionPatient: (slice.imagePosition as number[]).map(ds) }],
-        SegmentIdentificationSequence: [{ ReferencedSegmentNumber: segmentNumber }],
-        DerivationImageSequence: [
-          {
-            SourceImageSequence: [
-              {
-                ReferencedSOPClassUID: slice.sopClassUID,
-                ReferencedSOPInstanceUID: slice.sopInstanceUID,
-                PurposeOfReferenceCodeSequence: [SOURCE_PURPOSE],
-              },
-            ],
-            DerivationCodeSequence: [SCT_DERIVATION],
-          },
-        ],
-      };
-    }),
     ReferencedSeriesSequence: [
       {
         SeriesInstanceUID: plan.seriesInstanceUID,
@@ -322,8 +355,6 @@ export function writeSegmentation(input: SegWriteInput): WrittenSeg {
         })),
       },
     ],
-    PixelData: pixels.buffer,
-    _vrMap: { PixelData: 'OB' },
   };
 
   const meta = {
@@ -336,8 +367,23 @@ export function writeSegmentation(input: SegWriteInput): WrittenSeg {
   };
   const file = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
   file.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
+  // The two last elements in tag order, the frames and the pixels, are appended encoded here (explicit-vr.ts).
+  const last = Object.keys(file.dict).sort().pop() as string;
+  if (parseInt(last, 16) >= TAG_PER_FRAME_GROUPS)
+    throw new Error(`SEG element ${last} sorts after the frames`);
+  const bulk = new ExplicitVrWriter();
+  try {
+    writePerFrameGroups(bulk, frames, plan);
+  } catch (e) {
+    // Only the source slices' UIDs and positions are not ours: a UID with a character DICOM text cannot hold.
+    throw new DicomError(
+      'bad-attribute',
+      `a source slice cannot be referenced from the SEG: ${(e as Error).message}`,
+    );
+  }
+  bulk.otherBytes(TAG_PIXEL_DATA, pixels);
   return {
-    bytes: file.write(),
+    bytes: concatBytes(new Uint8Array(file.write()), bulk.bytes()),
     sopInstanceUID,
     seriesInstanceUID,
     studyInstanceUID: plan.studyInstanceUID,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import dcmjs from 'dcmjs';
 import { DicomError } from '../../../extension/src/dicom/errors.ts';
 import { gridToBoxed, type BoxedBytes } from '../../../extension/src/engine/boxed.ts';
 import { readSegmentation } from '../../../extension/src/dicom/seg-read.ts';
@@ -115,6 +116,29 @@ describe('DICOM SEG from a synthetic series', () => {
     assert.equal(refs[9], plan.slices[3]?.sopInstanceUID);
     assert.equal(back.dataset.FrameOfReferenceUID, plan.frameOfReferenceUID);
     assert.equal(back.dataset.SeriesDescription, 'AI segmentation (contseg-test-model 1.2.0)');
+  });
+
+  test('the frames and pixels, encoded without dcmjs, follow dcmjs: dcmjs reads the SEG and writes back the same bytes', () => {
+    const { seg } = roundTrip(plan, segments);
+    // Through dcmjs's naturalized form, so each element is re-encoded from the dictionary's VR and padding rules.
+    const file = dcmjs.data.DicomMessage.readFile(seg.bytes);
+    const rewritten = new dcmjs.data.DicomDict(file.meta);
+    const { naturalizeDataset, denaturalizeDataset } = dcmjs.data.DicomMetaDictionary;
+    rewritten.dict = denaturalizeDataset(naturalizeDataset(file.dict));
+    const again = new Uint8Array(rewritten.write());
+    assert.equal(Buffer.compare(Buffer.from(again), Buffer.from(seg.bytes)), 0);
+  });
+
+  test('a source slice whose UID DICOM text cannot hold is refused, naming the element', () => {
+    const [first, ...rest] = plan.slices;
+    const odd = { ...plan, slices: [{ ...first, sopInstanceUID: '1.2.3\u00e9' }, ...rest] } as SeriesPlan;
+    assert.throws(
+      () => writeSegmentation({ plan: odd, segments, algorithm: ALGORITHM }),
+      (err: unknown) =>
+        err instanceof DicomError &&
+        err.code === 'bad-attribute' &&
+        /\(0008,1155\) UI .*not printable ASCII/.test(err.message),
+    );
   });
 
   test('disjoint masks give Segments Overlap NO', () => {
