@@ -40,23 +40,15 @@ export class ExplicitVrWriter {
     for (let n = 0; n < padded.length; n++) this.buffer[this.length++] = padded.charCodeAt(n);
   }
 
-  /** A US element (unsigned 16-bit values). */
-  uint16(tag: number, values: readonly number[]): void {
-    this.header(tag, 'US', 2 * values.length);
-    this.reserve(2 * values.length);
+  /** A US (unsigned 16-bit) or UL (unsigned 32-bit) element. */
+  integers(tag: number, vr: 'US' | 'UL', values: readonly number[]): void {
+    const size = vr === 'US' ? 2 : 4;
+    this.header(tag, vr, size * values.length);
+    this.reserve(size * values.length);
     for (const v of values) {
-      this.view.setUint16(this.length, v, true);
-      this.length += 2;
-    }
-  }
-
-  /** A UL element (unsigned 32-bit values). */
-  uint32(tag: number, values: readonly number[]): void {
-    this.header(tag, 'UL', 4 * values.length);
-    this.reserve(4 * values.length);
-    for (const v of values) {
-      this.view.setUint32(this.length, v, true);
-      this.length += 4;
+      if (size === 2) this.view.setUint16(this.length, v, true);
+      else this.view.setUint32(this.length, v, true);
+      this.length += size;
     }
   }
 

@@ -171,12 +171,12 @@ function writePerFrameGroups(
       });
       w.sequence(0x00089215, 1, () => writeCode(w, SCT_DERIVATION));
     });
-    w.sequence(0x00209111, 1, () => w.uint32(0x00209157, [segmentNumber, k + 1]));
+    w.sequence(0x00209111, 1, () => w.integers(0x00209157, 'UL', [segmentNumber, k + 1]));
     w.sequence(TAG_PLANE_POSITION_SEQUENCE, 1, () =>
       w.text(TAG_IMAGE_POSITION_PATIENT, 'DS', (slice.imagePosition as number[]).map(dsText)),
     );
     w.sequence(TAG_SEGMENT_IDENTIFICATION_SEQUENCE, 1, () =>
-      w.uint16(TAG_REFERENCED_SEGMENT_NUMBER, [segmentNumber]),
+      w.integers(TAG_REFERENCED_SEGMENT_NUMBER, 'US', [segmentNumber]),
     );
   });
 }

@@ -32,10 +32,10 @@ test('text, integer, byte and nested sequence elements are byte for byte what dc
       w.text(0x00080104, 'LO', ['Segmentation']);
     });
   });
-  w.sequence(0x00209111, 1, () => w.uint32(0x00209157, [3, 70000]));
+  w.sequence(0x00209111, 1, () => w.integers(0x00209157, 'UL', [3, 70000]));
   w.sequence(0x00209113, 1, () => w.text(0x00200032, 'DS', ['-12.5', '0', '1.234567891e-7']));
   w.sequence(0x00620002, 0, () => assert.fail('an empty sequence has no items'));
-  w.sequence(0x0062000a, 1, () => w.uint16(0x0062000b, [65535]));
+  w.sequence(0x0062000a, 1, () => w.integers(0x0062000b, 'US', [65535]));
   w.otherBytes(0x7fe00010, pixels);
   const ours = w.bytes();
 
