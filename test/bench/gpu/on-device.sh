@@ -5,13 +5,14 @@
 #      SPLIT workers per seed and sequence, until B_END;
 #   C: its results document, with the compute per step measured on the GPU.
 # Deadlines in seconds from the start (A_END, B_END, C_END; the defaults fit a 600 s call); ROUNDS: bench rounds;
-# CONV2D, FP16: see below.
+# CONV2D, FP16: see below. BENCH= (empty) skips A: a second call on the still warm machine only trains and reports,
+# e.g. BENCH= B_END=150 C_END=220 for the few minutes a session has left after the first call.
 set -u
 T0=$(date +%s)
 el() { echo $(($(date +%s) - T0)); }
 say() { echo "[on-device.sh $(el)s] $*"; }
 left() { local s=$(($1 - $(el))); [ $s -lt 15 ] && s=15; echo $s; } # seconds to a deadline, at least 15
-A_END=${A_END:-420} B_END=${B_END:-500} C_END=${C_END:-570} ROUNDS=${ROUNDS:-1}
+A_END=${A_END:-420} B_END=${B_END:-500} C_END=${C_END:-570} ROUNDS=${ROUNDS:-1} BENCH=${BENCH-1}
 # CONV2D=--depth-stacked-convs benches the WebGPU-only graph (stride-1 Conv3d as Conv2d); empty: the default graph.
 CONV2D=${CONV2D-"--depth-stacked-convs"}
 # FP16=--fp16 also benches the fp16 backbone (PyTorch's reference: its backbone under fp16 autocast); empty: fp32 only.
@@ -54,13 +55,15 @@ export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$T
   --runs-from ../$K/continual-full.json --missing-only --jobs "$JOBS" --split "$SPLIT" >/tmp/cont/benchmark.log 2>&1) &
 workers() { pgrep -f 'contseg[.]benchmark[.]continual' || true; }
 
-say "A: full-tier timing model (export, parity check)"
-timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model full-tier-timing $CONV2D $FP16 || say "prepare failed"
-say "A: bench (training workers stopped)"
-pkill -STOP -f 'contseg[.]benchmark[.]continual'
-timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
-  --model full-tier-timing --rounds "$ROUNDS" $CONV2D $FP16 $CASES --out "$OUT" || say "bench failed"
-pkill -CONT -f 'contseg[.]benchmark[.]continual'
+if [ -n "$BENCH" ]; then
+  say "A: full-tier timing model (export, parity check)"
+  timeout "$(left $((A_END - 200)))" /tmp/node $K/bench/run.mjs --prepare --model full-tier-timing $CONV2D $FP16 || say "prepare failed"
+  say "A: bench (training workers stopped)"
+  pkill -STOP -f 'contseg[.]benchmark[.]continual'
+  timeout "$(left $A_END)" /tmp/node $K/bench/run.mjs --gpu --webgpu-bundle $K/bench/engine-case.mjs \
+    --model full-tier-timing --rounds "$ROUNDS" $CONV2D $FP16 $CASES --out "$OUT" || say "bench failed"
+  pkill -CONT -f 'contseg[.]benchmark[.]continual'
+fi
 say "B: training until ${B_END}s"
 while [ -n "$(workers)" ] && [ "$(el)" -lt "$B_END" ]; do sleep 5; done
 say "B: $(ls models/.work/continual/full/runs 2>/dev/null | wc -l) run results; stopping $(workers | wc -l) workers"
