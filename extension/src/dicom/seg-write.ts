@@ -375,7 +375,8 @@ export function writeSegmentation(input: SegWriteInput): WrittenSeg {
   try {
     writePerFrameGroups(bulk, frames, plan);
   } catch (e) {
-    // Only the source slices' UIDs and positions are not ours: a UID with a character DICOM text cannot hold.
+    // The writer's refusals are RangeErrors; of what it is given here only the source slices' UIDs are not ours.
+    if (!(e instanceof RangeError)) throw e;
     throw new DicomError(
       'bad-attribute',
       `a source slice cannot be referenced from the SEG: ${(e as Error).message}`,
