@@ -379,7 +379,7 @@ export function writeSegmentation(input: SegWriteInput): WrittenSeg {
     if (!(e instanceof RangeError)) throw e;
     throw new DicomError(
       'bad-attribute',
-      `a source slice cannot be referenced from the SEG: ${(e as Error).message}`,
+      `a source slice cannot be referenced from the SEG: ${(e as Error).message}; correct the series' UIDs in the PACS, then segment again`,
     );
   }
   bulk.otherBytes(TAG_PIXEL_DATA, pixels);
